@@ -1,0 +1,316 @@
+"""One typed configuration, built as defaults <- TOML file <- environment <- CLI flags.
+
+No other module reads the environment: everything a stage may be told travels in
+``Config``. Every key of the TOML file can be overridden by ``BRIEFING_<TABLE>_<KEY>``
+(``BRIEFING_<KEY>`` for top-level keys), for example ``BRIEFING_SMTP_HOST``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+DEFAULT_SECTIONS_RESOURCE = "sections.toml"
+ENV_PREFIX = "BRIEFING_"
+#: Environment names that the issue tracker and users expect, mapped to their key.
+ENV_ALIASES = {"BRIEFING_FROM": ("mail", "sender")}
+
+
+class Secret(str):
+    """A string that never shows itself in reprs, logs or tracebacks."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+    def __str__(self) -> str:
+        return "***"
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    """One section of the taxonomy; ``terms`` maps a word or phrase to its weight."""
+
+    id: str
+    title: str
+    description: str = ""
+    sentences: int | None = None  # key sentences for this section; None = summary.sentences
+    terms: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SummaryConfig:
+    algorithm: str = "lexrank"
+    sentences: int = 5
+    dedupe: bool = True
+    dedupe_threshold: float = 0.6  # Jaccard of stem sets above which two sentences are repeats
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    title: str = "Daily Briefing"
+    author: str = "briefing"
+    formats: tuple[str, ...] = ("pdf",)
+    templates_dir: Path | None = None  # None = the project's own templates/
+    pdf_variant: str = "pdf/ua-1"  # "" for a plain PDF
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    timezone: str = "UTC"
+    cutoff_hour: int = 6  # the edition covers the hours before this time of its date
+    hours: int = 24
+    undated: str = "keep"  # "keep" (if first seen in this window) or "drop"
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    name: str
+    url: str
+    section: str | None = None
+    limit: int | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    timeout: float = 10.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    concurrency: int = 8
+    per_host: int = 2
+    user_agent: str = "briefing/0.1 (+https://example.invalid/briefing)"
+    stale_days: int = 3
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"  # none | starttls | ssl
+    user: str | None = None
+    password: Secret | None = None  # only from the environment or password_file
+    password_file: Path | None = None
+    timeout: float = 30.0
+    rate: float = 0.0  # messages per second, 0 = unlimited
+    concurrency: int = 1
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    sender: str = "Daily Briefing <briefing@localhost>"
+    reply_to: str | None = None
+    list_id: str = "Daily Briefing <briefing.localhost>"
+    unsubscribe_url: str = "http://localhost:8025/unsubscribe/{token}"
+    unsubscribe_mailto: str | None = None
+    secret: Secret | None = None  # HMAC key for unsubscribe tokens
+    max_attachment_mb: float = 10.0
+    retries: int = 3
+    backoff: float = 1.0  # seconds before the first retry; doubles each time, with jitter
+    bounce_after: int = 3  # hard failures before an address is marked bounced
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    sections: tuple[SectionDef, ...] = ()
+    summary: SummaryConfig = SummaryConfig()
+    render: RenderConfig = RenderConfig()
+    window: WindowConfig = WindowConfig()
+    sources: tuple[SourceDef, ...] = ()
+    http: HttpConfig = HttpConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    mail: MailConfig = MailConfig()
+
+    def section(self, section_id: str) -> SectionDef:
+        for sec in self.sections:
+            if sec.id == section_id:
+                return sec
+        raise ConfigError(f"unknown section {section_id!r}")
+
+
+SECRET_KEYS = {("smtp", "password"), ("mail", "secret")}
+TABLES = {f.name: f.type for f in fields(Config) if dataclasses.is_dataclass(f.default)}
+
+
+def load_config(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Config:
+    """Build the configuration; ``overrides`` are CLI flags as ``{table: {key: value}}``
+    (table ``""`` for top-level keys) and win over everything else."""
+    env = os.environ if env is None else env
+    if path is None and env.get("BRIEFING_CONFIG"):
+        path = Path(env["BRIEFING_CONFIG"])
+    data = _read_toml(path) if path else {}
+    for table, key in SECRET_KEYS:
+        if key in data.get(table, {}):
+            raise ConfigError(
+                f"{path}: [{table}] {key} may not be written in the config file; "
+                f"set {ENV_PREFIX}{table.upper()}_{key.upper()} or {key}_file instead"
+            )
+    config = Config(
+        data_dir=_convert(Path, data.get("data_dir", Config.data_dir), "data_dir"),
+        sections=merge_sections(default_sections(), data.get("sections", [])),
+        sources=tuple(_build(SourceDef, s, f"sources[{i}]") for i, s in enumerate(data.get("sources", []))),
+        **{name: _build(_resolve(cls), data.get(name, {}), name) for name, cls in TABLES.items()},
+    )
+    config = _apply_env(config, env)
+    for table, values in (overrides or {}).items():
+        config = _override(config, table, values)
+    return _read_secret_files(config)
+
+
+def default_sections() -> tuple[SectionDef, ...]:
+    """The taxonomy that ships with the package (diplomacy, military, domestic)."""
+    text = resources.files("briefing").joinpath(DEFAULT_SECTIONS_RESOURCE).read_text("utf-8")
+    return merge_sections((), tomllib.loads(text).get("sections", []))
+
+
+def merge_sections(base: tuple[SectionDef, ...], entries: list[dict[str, Any]]) -> tuple[SectionDef, ...]:
+    """Edit the taxonomy by id: an entry with a known id changes only the keys it names
+    (``extra_terms`` adds to the terms, ``remove = true`` drops the section); an unknown id adds one."""
+    by_id = {s.id: s for s in base}
+    for i, entry in enumerate(entries):
+        entry = dict(entry)
+        if "id" not in entry:
+            raise ConfigError(f"sections[{i}]: every section needs an 'id'")
+        sid = str(entry.pop("id"))
+        if entry.pop("remove", False):
+            by_id.pop(sid, None)
+            continue
+        extra = _terms(entry.pop("extra_terms", {}), f"sections[{i}].extra_terms")
+        if "terms" in entry:
+            entry["terms"] = _terms(entry["terms"], f"sections[{i}].terms")
+        current = by_id.get(sid) or SectionDef(id=sid, title=entry.get("title", sid.title()))
+        updated = _build(SectionDef, {**_as_dict(current), **entry}, f"sections[{i}]")
+        by_id[sid] = replace(updated, terms={**updated.terms, **extra})
+    return tuple(by_id.values())
+
+
+def _terms(value: Any, where: str) -> dict[str, float]:
+    """Terms may be a table of weights or a plain list (weight 1.0 each)."""
+    if isinstance(value, list):
+        return {str(t): 1.0 for t in value}
+    if isinstance(value, dict):
+        try:
+            return {str(k): float(v) for k, v in value.items()}
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: term weights must be numbers ({exc})") from None
+    raise ConfigError(f"{where}: expected a list of terms or a table of term = weight")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+
+
+def _apply_env(config: Config, env: Mapping[str, str]) -> Config:
+    for name, value in env.items():
+        if name in ENV_ALIASES:
+            table, key = ENV_ALIASES[name]
+            config = _override(config, table, {key: value})
+            continue
+        if not name.startswith(ENV_PREFIX) or name == "BRIEFING_CONFIG":
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        if rest in {f.name for f in fields(Config)} and rest not in TABLES:
+            config = _override(config, "", {rest: value})
+            continue
+        table, _, key = rest.partition("_")
+        if table in TABLES and key in {f.name for f in fields(_resolve(TABLES[table]))}:
+            config = _override(config, table, {key: value})
+    return config
+
+
+def _override(config: Config, table: str, values: Mapping[str, Any]) -> Config:
+    values = {k: v for k, v in values.items() if v is not None}
+    if not values:
+        return config
+    if not table:
+        return replace(config, **{k: _convert(_field_type(Config, k), v, k) for k, v in values.items()})
+    current = getattr(config, table)
+    return replace(config, **{table: _build(type(current), {**_as_dict(current), **values}, table)})
+
+
+def _read_secret_files(config: Config) -> Config:
+    smtp = config.smtp
+    if smtp.password is None and smtp.password_file is not None:
+        try:
+            secret = Secret(smtp.password_file.read_text("utf-8").strip())
+        except OSError as exc:
+            raise ConfigError(f"{smtp.password_file}: cannot read SMTP password file ({exc.strerror})") from None
+        config = replace(config, smtp=replace(smtp, password=secret))
+    return config
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _resolve(cls: Any) -> type:
+    return eval(cls, vars(typing), globals()) if isinstance(cls, str) else cls  # noqa: S307 - our own annotations
+
+
+def _field_type(cls: type, name: str) -> Any:
+    return typing.get_type_hints(cls, globals())[name]
+
+
+def _build(cls: type, values: Mapping[str, Any], where: str) -> Any:
+    """A dataclass from a mapping, converting each value to its field's type."""
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{where}: expected a table")
+    hints = typing.get_type_hints(cls, globals())
+    unknown = set(values) - set(hints)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    try:
+        return cls(**{k: _convert(hints[k], v, f"{where}.{k}") for k, v in values.items()})
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _convert(tp: Any, value: Any, where: str) -> Any:
+    """Coerce TOML values and environment strings to the annotated type."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value == "" and type(None) in args):
+            return None
+        return _convert(next(a for a in args if a is not type(None)), value, where)
+    try:
+        if tp is bool:
+            if isinstance(value, str):
+                if value.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                    raise ValueError(value)
+                return value.lower() in {"1", "true", "yes", "on"}
+            return bool(value)
+        if origin is tuple:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(_convert(args[0], item.strip() if isinstance(item, str) else item, where) for item in items if item != "")
+        if tp in (Secret,):
+            return Secret(str(value))
+        if tp in (int, float, str, Path):
+            return tp(value)
+        if origin in (Mapping, dict) or tp is Mapping:
+            return dict(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: cannot use {value!r} as {getattr(tp, '__name__', tp)}") from None
+    return value

@@ -1,0 +1,35 @@
+"""Named exceptions, so callers (and the CLI's exit codes) can tell failures apart."""
+
+
+class BriefingError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(BriefingError):
+    """The configuration file, an environment variable or a flag is invalid."""
+
+    exit_code = 2
+
+
+class InputError(BriefingError):
+    """One input (file, feed, page) cannot be used; the run goes on without it."""
+
+
+class NoArticlesError(BriefingError):
+    """Nothing usable was found in any input, so there is no edition to make."""
+
+    exit_code = 3
+
+
+class RenderError(BriefingError):
+    """The briefing could not be rendered (for example, Pango is missing)."""
+
+    exit_code = 4
+
+
+class DeliveryError(BriefingError):
+    """Some messages could not be delivered; they stay pending in the ledger."""
+
+    exit_code = 5

@@ -1,0 +1,113 @@
+"""Typed values that travel between the pipeline's stages.
+
+Every stage takes and returns these frozen dataclasses, so a stage can be tested on
+values built in code and no stage can quietly change what an earlier one produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, whatever format or source it came from."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    source: str = ""
+    url: str | None = None
+    published: datetime | None = None  # always time-zone aware when set
+    origin: str = ""  # the file path or URL it was read from, for messages
+    section_hint: str | None = None  # a source may say "this feed is all military"
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article, with where it stands, so context and lead position can be used."""
+
+    article_id: str
+    index: int  # position among the article's sentences, from 0
+    paragraph: int  # paragraph number, from 0
+    text: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The section a sentence was filed under, how sure the classifier was, and why."""
+
+    sentence: Sentence
+    section: str  # a configured section id, or "other"
+    score: float
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A numbered entry of the briefing's sources list; citations point at these numbers."""
+
+    number: int
+    article_id: str
+    title: str
+    source: str
+    url: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class KeySentence:
+    """A sentence chosen for the briefing, with the numbers of every source that carried it."""
+
+    text: str
+    citations: tuple[int, ...]
+    new: bool = False  # a development not in the previous edition
+
+
+@dataclass(frozen=True)
+class SectionDigest:
+    id: str
+    title: str
+    sentences: tuple[KeySentence, ...]
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """What one configured source did in this run, for the 'Sources' box."""
+
+    name: str
+    seen: int = 0
+    in_window: int = 0
+    used: int = 0
+    errors: tuple[str, ...] = ()
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """The finished content of one edition, ready to be rendered in any format."""
+
+    title: str
+    edition: date
+    generated_at: datetime
+    sections: tuple[SectionDigest, ...]
+    sources: tuple[SourceRef, ...]
+    article_count: int
+    sentence_count: int
+    health: tuple[SourceHealth, ...] = ()
+    window: tuple[datetime, datetime] | None = None
+    meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def summary_line(self) -> str:
+        """One line for the cover and e-mail subject: what this edition is made of."""
+        picked = sum(len(s.sentences) for s in self.sections)
+        return (
+            f"{picked} key sentences in {len(self.sections)} sections "
+            f"from {self.article_count} articles"
+        )

@@ -1,0 +1,142 @@
+"""Extractive selection: score every sentence of a pool, then keep the best without near-repeats.
+
+Scoring and selection are separate so that every algorithm (sumy's own, or our faster
+rankers) shares one selection rule: highest score first, ties in input order (as sumy
+does), repeats dropped, the result returned in input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import groupby
+from typing import Any
+
+from sumy.models.dom import ObjectDocumentModel, Paragraph
+from sumy.models.dom import Sentence as SumySentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.edmundson import EdmundsonSummarizer
+from sumy.summarizers.kl import KLSummarizer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.lsa import LsaSummarizer
+from sumy.summarizers.luhn import LuhnSummarizer
+from sumy.summarizers.reduction import ReductionSummarizer
+from sumy.summarizers.sum_basic import SumBasicSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+
+from . import nlp
+from .errors import ConfigError
+from .models import Sentence
+
+#: A scorer rates every sentence of a pool; higher is more central.
+Scorer = Callable[[Sequence[Sentence]], list[float]]
+
+SUMY_CLASSES: dict[str, type] = {
+    "lexrank": LexRankSummarizer,
+    "textrank": TextRankSummarizer,
+    "lsa": LsaSummarizer,
+    "luhn": LuhnSummarizer,
+    "edmundson": EdmundsonSummarizer,
+    "kl": KLSummarizer,
+    "sumbasic": SumBasicSummarizer,
+    "reduction": ReductionSummarizer,
+}
+
+#: Cue words for Edmundson: news-writing signals of substance and of filler.
+EDMUNDSON_BONUS = ("announced", "agreed", "said", "killed", "approved", "signed", "rejected", "launched")
+EDMUNDSON_STIGMA = ("meanwhile", "however", "perhaps", "reportedly", "also", "may", "might")
+
+
+def sumy_document(sentences: Sequence[Sentence]) -> ObjectDocumentModel:
+    """A sumy document whose paragraphs are our articles' paragraphs, in pool order."""
+    tokenizer = nlp.SumyTokenizer()
+    paragraphs = [
+        Paragraph([SumySentence(s.text, tokenizer) for s in group])
+        for _, group in groupby(sentences, key=lambda s: (s.article_id, s.paragraph))
+    ]
+    return ObjectDocumentModel(paragraphs)
+
+
+def new_sumy_summarizer(name: str) -> Any:
+    """A configured sumy summarizer with our stemmer and stop words."""
+    summarizer = SUMY_CLASSES[name](Stemmer(nlp.LANGUAGE))
+    summarizer.stop_words = nlp.stop_words()
+    if name == "edmundson":
+        summarizer.bonus_words = EDMUNDSON_BONUS
+        summarizer.stigma_words = EDMUNDSON_STIGMA
+        summarizer.null_words = nlp.stop_words()
+    return summarizer
+
+
+def sumy_scorer(name: str) -> Scorer:
+    """Scores from a sumy summarizer: we catch the ratings it hands to its own
+    selection step, so its choices and ours come from the same numbers."""
+
+    def score(sentences: Sequence[Sentence]) -> list[float]:
+        if not sentences:
+            return []
+        summarizer = new_sumy_summarizer(name)
+        captured: list[float] = []
+
+        def capture(doc_sentences, count, rating, *args, **kwargs):  # sumy's signature
+            rate = (lambda s: rating[s]) if isinstance(rating, dict) else rating
+            captured.extend(float(rate(s, *args, **kwargs)) for s in doc_sentences)
+            return ()
+
+        summarizer._get_best_sentences = capture
+        summarizer(sumy_document(sentences), len(sentences))
+        return captured
+
+    return score
+
+
+SCORERS: dict[str, Scorer] = {name: sumy_scorer(name) for name in SUMY_CLASSES}
+
+
+def scorer(name: str) -> Scorer:
+    try:
+        return SCORERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown algorithm {name!r}; choose one of {', '.join(sorted(SCORERS))}") from None
+
+
+def select(
+    sentences: Sequence[Sentence],
+    scores: Sequence[float],
+    count: int,
+    dedupe_threshold: float | None = 0.6,
+) -> list[int]:
+    """Indices of the ``count`` best sentences, in input order.
+
+    Best first with ties in input order (sumy's rule); with a threshold, a sentence
+    whose stem set overlaps an already kept one by that Jaccard share is a repeat.
+    """
+    ranked = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
+    kept: list[int] = []
+    kept_stems: list[frozenset[str]] = []
+    for i in ranked:
+        if len(kept) >= count:
+            break
+        if dedupe_threshold is not None:
+            stems = frozenset(nlp.stems(sentences[i].text))
+            if any(jaccard(stems, other) >= dedupe_threshold for other in kept_stems):
+                continue
+            kept_stems.append(stems)
+        kept.append(i)
+    return sorted(kept)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def summarize(
+    sentences: Sequence[Sentence],
+    count: int,
+    algorithm: str = "lexrank",
+    dedupe_threshold: float | None = 0.6,
+) -> list[Sentence]:
+    """The key sentences of a pool, in pool order."""
+    scores = scorer(algorithm)(sentences)
+    return [sentences[i] for i in select(sentences, scores, count, dedupe_threshold)]
