@@ -1,0 +1,6 @@
+"""``python -m briefing`` works like the ``briefing`` command."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main(prog_name="briefing")

@@ -1,0 +1,211 @@
+"""The command line: a thin click layer that parses, calls the library and prints.
+
+Exit codes: 0 success; 1 unexpected failure; 2 bad usage or configuration;
+3 no usable input; 4 rendering failed; 5 some deliveries failed; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+
+from . import __version__, pipeline, summarize
+from .config import Config, load_config
+from .errors import BriefingError
+from .models import Sentence
+from .sentences import split_articles
+
+FORMATS = ("pdf", "html", "txt")
+
+
+class Reporter:
+    """Warnings, progress and verbose notes on stderr, so stdout stays machine-readable."""
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.warnings = 0
+
+    def warn(self, message: str) -> None:
+        self.warnings += 1
+        if self.verbosity >= 0:
+            self.console.print(f"[yellow]warning:[/] {message}", markup=True, emoji=False)
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 1:
+            self.console.print(message, markup=False, emoji=False)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """A spinner while a stage runs (on a terminal), its time with -v."""
+        started = time.perf_counter()
+        if self.verbosity >= 0 and self.console.is_terminal:
+            with self.console.status(f"{name}…"):
+                yield
+        else:
+            yield
+        self.info(f"{name}: {time.perf_counter() - started:.2f} s")
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, -q and -v on every command; turns named errors into one line and an exit code."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="TOML config file (default: $BRIEFING_CONFIG, else built-in defaults).")
+    @click.option("-q", "--quiet", count=True, help="Less output on stderr (warnings off).")
+    @click.option("-v", "--verbose", count=True, help="More output on stderr (stage timings).")
+    @functools.wraps(command)
+    def wrapper(config_path: Path | None, quiet: int, verbose: int, **kwargs: Any) -> Any:
+        reporter = Reporter(verbose - quiet)
+        try:
+            return command(config_path=config_path, reporter=reporter, **kwargs)
+        except BriefingError as exc:
+            reporter.console.print(f"[red]error:[/] {exc}", markup=True, emoji=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            reporter.console.print("interrupted", markup=False)
+            sys.exit(130)
+
+    return wrapper
+
+
+def load(config_path: Path | None, **overrides: dict[str, Any]) -> Config:
+    return load_config(config_path, overrides=overrides)
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise click.BadParameter(f"choose from {', '.join(FORMATS)} (comma-separated)")
+    return formats
+
+
+def with_sentence_count(config: Config, count: int | None) -> Config:
+    """--sentences N applies to every section, overriding per-section counts."""
+    if count is None:
+        return config
+    return replace(
+        config,
+        summary=replace(config.summary, sentences=count),
+        sections=tuple(replace(s, sentences=None) for s in config.sections),
+    )
+
+
+def today(config: Config) -> date:
+    return datetime.now(ZoneInfo(config.window.timezone)).date()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefing")
+def main() -> None:
+    """Make a daily news briefing: ingest, sort into sections, summarize, render, deliver.
+
+    \b
+    Example:
+      briefing build articles/ --date 2026-11-25 --formats pdf,html
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--date", "edition", type=click.DateTime(["%Y-%m-%d"]), help="Edition date (default: today; the samples' date with no INPUT).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the briefing files.")
+@click.option("--formats", default=None, help="Comma-separated: pdf,html,txt (default: pdf, or render.formats).")
+@click.option("--sentences", type=click.IntRange(1, 100), help="Key sentences per section.")
+@click.option("--algorithm", type=click.Choice(sorted(summarize.SCORERS)), help="Ranking algorithm.")
+@common_options
+def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path, formats: str | None,
+          sentences: int | None, algorithm: str | None, config_path: Path | None, reporter: Reporter) -> None:
+    """Build the briefing from INPUT files and folders (the shipped samples when none).
+
+    \b
+    Example:
+      briefing build news/ extra.jsonl --date 2026-11-25 --formats pdf,html,txt --out output
+    """
+    config = with_sentence_count(load(config_path, summary={"algorithm": algorithm}), sentences)
+    paths = list(inputs) or pipeline.sample_inputs()
+    day = edition.date() if edition else (today(config) if inputs else pipeline.sample_edition())
+    chosen = parse_formats(formats) if formats else config.render.formats
+    result = pipeline.build_edition(config, paths, day, out_dir, chosen, warn=reporter.warn, stage=reporter.stage)
+    reporter.info(result.briefing.summary_line)
+    for path in result.paths:
+        click.echo(str(path))
+
+
+@main.command(name="classify")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@common_options
+def classify_command(inputs: tuple[Path, ...], as_json: bool, config_path: Path | None, reporter: Reporter) -> None:
+    """Print every sentence of INPUT with its section.
+
+    \b
+    Example:
+      briefing classify article.txt --json | jq 'select(.section == "military")'
+    """
+    config = load(config_path)
+    articles = pipeline.read_articles(list(inputs), reporter.warn)
+    by_article = split_articles(articles)
+    for placement in pipeline.classify_articles(config, articles, by_article):
+        s = placement.sentence
+        if as_json:
+            click.echo(json.dumps({
+                "article": s.article_id, "index": s.index, "text": s.text, "section": placement.section,
+                "score": round(placement.score, 4), "evidence": list(placement.evidence),
+            }, ensure_ascii=False))
+        else:
+            click.echo(f"{placement.section:<10} {placement.score:4.2f}  {s.text}")
+
+
+@main.command(name="summarize")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--sentences", "count", type=click.IntRange(1, 1000), default=None, help="How many key sentences (default: summary.sentences).")
+@click.option("--algorithm", type=click.Choice(sorted(summarize.SCORERS)), help="Ranking algorithm.")
+@click.option("--by-section", is_flag=True, help="Classify first and summarize each section.")
+@click.option("--no-dedupe", is_flag=True, help="Keep near-repeats (picks then match sumy's own).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@common_options
+def summarize_command(inputs: tuple[Path, ...], count: int | None, algorithm: str | None, by_section: bool,
+                      no_dedupe: bool, as_json: bool, config_path: Path | None, reporter: Reporter) -> None:
+    """Print the key sentences of all INPUT articles together.
+
+    \b
+    Example:
+      briefing summarize news/ --sentences 5 --algorithm lexrank --no-dedupe
+    """
+    config = with_sentence_count(
+        load(config_path, summary={"algorithm": algorithm, "dedupe": False if no_dedupe else None}), count)
+    articles = pipeline.read_articles(list(inputs), reporter.warn)
+    by_article = split_articles(articles)
+    if by_section:
+        pools = pipeline.pool_by_section(pipeline.classify_articles(config, articles, by_article))
+        picks = pipeline.pick_key_sentences(config, pools)
+    else:
+        pool = [s for a in articles for s in by_article[a.id]]
+        picks = {"": pipeline.key_sentences(config, pool, config.summary.sentences)}
+    print_picks(picks, as_json)
+
+
+def print_picks(picks: dict[str, Sequence[Sentence]], as_json: bool) -> None:
+    for section, chosen in picks.items():
+        if section and not as_json:
+            click.echo(f"## {section}")
+        for s in chosen:
+            if as_json:
+                record = {"article": s.article_id, "index": s.index, "text": s.text}
+                click.echo(json.dumps({**record, **({"section": section} if section else {})}, ensure_ascii=False))
+            else:
+                click.echo(s.text)

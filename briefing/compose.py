@@ -1,0 +1,60 @@
+"""Assemble the picked sentences into a Briefing: numbered sources and citations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from .config import Config
+from .models import Article, Briefing, KeySentence, SectionDigest, Sentence, SourceHealth, SourceRef
+
+
+def compose(
+    config: Config,
+    edition: date,
+    generated_at: datetime,
+    articles: Mapping[str, Article],
+    picks: Mapping[str, Sequence[Sentence]],
+    *,
+    carriers: Mapping[str, Sequence[str]] | None = None,
+    sentence_count: int = 0,
+    health: Sequence[SourceHealth] = (),
+    window: tuple[datetime, datetime] | None = None,
+) -> Briefing:
+    """Sources are numbered in order of first citation, so [1] is the first one a reader meets.
+
+    ``carriers`` maps an article id to every article id of the same story, so a
+    sentence carried by several outlets cites all of them.
+    """
+    numbers: dict[str, int] = {}
+    sections = []
+    for section in config.sections:
+        key_sentences = []
+        for sentence in picks.get(section.id, ()):
+            ids = (carriers or {}).get(sentence.article_id) or (sentence.article_id,)
+            cited = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in dict.fromkeys(ids))
+            key_sentences.append(KeySentence(text=sentence.text, citations=cited))
+        sections.append(SectionDigest(section.id, section.title, tuple(key_sentences)))
+    sources = tuple(_source_ref(number, articles[aid]) for aid, number in numbers.items())
+    return Briefing(
+        title=config.render.title,
+        edition=edition,
+        generated_at=generated_at,
+        sections=tuple(sections),
+        sources=sources,
+        article_count=len(articles),
+        sentence_count=sentence_count,
+        health=tuple(health),
+        window=window,
+    )
+
+
+def _source_ref(number: int, article: Article) -> SourceRef:
+    return SourceRef(
+        number=number,
+        article_id=article.id,
+        title=article.title,
+        source=article.source or "Unknown source",
+        url=article.url,
+        published=article.published,
+    )

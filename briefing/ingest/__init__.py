@@ -1,0 +1,70 @@
+"""Read article files of any supported format into Articles, one reader per file type.
+
+Every reader returns the same shape (a list of Articles) and reports a bad input
+through ``warn`` with one line naming it, so one broken file never stops the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from ..errors import InputError
+from ..models import Article
+from .common import decode
+from .html import read_html
+from .jsonl import read_json, read_jsonl
+from .text import read_markdown, read_text
+
+Warn = Callable[[str], None]
+Reader = Callable[[str, str, Warn], list[Article]]
+
+READERS: dict[str, Reader] = {
+    ".txt": lambda text, origin, warn: read_text(text, origin),
+    ".md": lambda text, origin, warn: read_markdown(text, origin),
+    ".markdown": lambda text, origin, warn: read_markdown(text, origin),
+    ".html": lambda text, origin, warn: read_html(text, origin),
+    ".htm": lambda text, origin, warn: read_html(text, origin),
+    ".json": read_json,
+    ".jsonl": read_jsonl,
+}
+
+__all__ = ["READERS", "Warn", "read_file", "read_paths", "expand_paths"]
+
+
+def read_paths(paths: Sequence[Path], warn: Warn) -> list[Article]:
+    """Every article in the given files and folders (folders read recursively, in name order)."""
+    articles: list[Article] = []
+    for path in expand_paths(paths, warn):
+        try:
+            articles.extend(read_file(path, warn))
+        except InputError as exc:
+            warn(str(exc))
+    return articles
+
+
+def read_file(path: Path, warn: Warn) -> list[Article]:
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; expected one of {', '.join(READERS)}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if not data.strip():
+        raise InputError(f"{path}: empty file")
+    return reader(decode(data, str(path)), str(path), warn)
+
+
+def expand_paths(paths: Sequence[Path], warn: Warn) -> Iterator[Path]:
+    """Files as given, folders walked recursively; hidden files are skipped."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.exists():
+            yield path
+        else:
+            warn(f"{path}: no such file or folder")

@@ -1,0 +1,100 @@
+"""What every reader shares: decoding untrusted bytes, dates, ids and article assembly."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from charset_normalizer import from_bytes
+
+from ..errors import InputError
+from ..models import Article
+
+#: Larger inputs are refused: a briefing article is a few kB, and pysbd is slow on huge text.
+MAX_INPUT_BYTES = 2_000_000
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def decode(data: bytes, origin: str) -> str:
+    """Text from untrusted bytes: UTF-8 when valid, otherwise the detected encoding;
+    binary data (NUL bytes, undetectable) is refused rather than garbled."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{origin}: too large ({len(data):,} bytes; limit {MAX_INPUT_BYTES:,})")
+    if b"\x00" in data:
+        raise InputError(f"{origin}: binary data (NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+        if best is None:
+            raise InputError(f"{origin}: cannot detect the text encoding") from None
+        text = str(best)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_published(value: object, origin: str) -> datetime | None:
+    """An aware datetime from ISO 8601; a date without a zone is taken as UTC."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{origin}: 'published' is not an ISO 8601 date: {str(value)[:40]!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def split_paragraphs(text: str) -> tuple[str, ...]:
+    """Paragraphs are separated by blank lines; lines inside one are joined."""
+    return tuple(
+        " ".join(line.strip() for line in block.splitlines() if line.strip())
+        for block in _BLANK_LINES.split(text)
+        if block.strip()
+    )
+
+
+def content_id(title: str, paragraphs: Iterable[str]) -> str:
+    """A stable id from the content itself, so re-reading the same article gives the same id."""
+    digest = hashlib.sha256("\n".join([title, *paragraphs]).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def make_article(
+    origin: str,
+    paragraphs: tuple[str, ...],
+    *,
+    title: str = "",
+    source: str = "",
+    url: str | None = None,
+    published: object = None,
+    article_id: str | None = None,
+) -> Article:
+    """The one place where any reader's fields become an Article, with the same checks."""
+    paragraphs = tuple(p for p in paragraphs if p.strip())
+    if not paragraphs:
+        raise InputError(f"{origin}: no article text")
+    title = " ".join(title.split()) or _title_from(paragraphs[0])
+    return Article(
+        id=str(article_id) if article_id else content_id(title, paragraphs),
+        title=title,
+        paragraphs=paragraphs,
+        source=" ".join(source.split()) or _host(url),
+        url=url or None,
+        published=parse_published(published, origin),
+        origin=origin,
+    )
+
+
+def _host(url: str | None) -> str:
+    """An outlet name for articles that do not give one: the link's host."""
+    return (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
+
+
+def _title_from(first_paragraph: str) -> str:
+    words = first_paragraph.split()
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")

@@ -1,0 +1,55 @@
+"""HTML article pages, reduced to their main text by trafilatura."""
+
+from __future__ import annotations
+
+import re
+
+import trafilatura
+
+from ..errors import InputError
+from ..models import Article
+from .common import make_article
+
+_BYLINE = re.compile(r"^(by|from)\s+[\w .,'-]{2,80}$", re.I)
+#: Full timestamps, not just the day: the edition window needs the hour.
+DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
+def read_html(text: str, origin: str, url: str | None = None) -> list[Article]:
+    """Main text without menus, footers and banners; title, outlet, date and canonical link from metadata."""
+    doc = trafilatura.bare_extraction(
+        text,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+        date_extraction_params=DATE_PARAMS,
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise InputError(f"{origin}: no article text found in the HTML page")
+    title = doc.title or ""
+    paragraphs = tuple(line.strip() for line in doc.text.split("\n") if line.strip())
+    paragraphs = tuple(p for i, p in enumerate(paragraphs) if not _is_furniture(p, i, title))
+    return [
+        make_article(
+            origin,
+            paragraphs,
+            title=title,
+            source=doc.sitename or doc.hostname or "",
+            url=doc.url or url,
+            published=_fix_zone(doc.date),
+        )
+    ]
+
+
+def _is_furniture(paragraph: str, position: int, title: str) -> bool:
+    """The repeated headline and the byline at the top are not article text."""
+    return position < 3 and (paragraph == title or bool(_BYLINE.match(paragraph)))
+
+
+def _fix_zone(date: str | None) -> str | None:
+    """htmldate prints +0000; ISO 8601 parsing in Python 3.11 wants +00:00."""
+    if date and re.search(r"[+-]\d{4}$", date):
+        return f"{date[:-2]}:{date[-2:]}"
+    return date
