@@ -124,6 +124,8 @@ class MailConfig:
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
+    inputs: tuple[Path, ...] = ()  # article files/folders that `daily` and `send` build from
+    out_dir: Path = Path("output")
     sections: tuple[SectionDef, ...] = ()
     summary: SummaryConfig = SummaryConfig()
     render: RenderConfig = RenderConfig()
@@ -163,6 +165,8 @@ def load_config(
             )
     config = Config(
         data_dir=_convert(Path, data.get("data_dir", Config.data_dir), "data_dir"),
+        inputs=_convert(tuple[Path, ...], data.get("inputs", ()), "inputs"),
+        out_dir=_convert(Path, data.get("out_dir", Config.out_dir), "out_dir"),
         sections=merge_sections(default_sections(), data.get("sections", [])),
         sources=tuple(_build(SourceDef, s, f"sources[{i}]") for i, s in enumerate(data.get("sources", []))),
         **{name: _build(_resolve(cls), data.get(name, {}), name) for name, cls in TABLES.items()},

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import classify, ingest, sentences, summarize
+from .archive import archive_path, save_briefing
 from .compose import compose
 from .config import Config
 from .errors import NoArticlesError
@@ -56,6 +57,7 @@ def build_edition(
         from . import render  # WeasyPrint loads only for commands that render
 
         paths = render.write_outputs(briefing, out_dir, formats, config.render)
+    save_briefing(briefing, archive_path(out_dir, edition))
     return Edition(briefing, tuple(paths))
 
 
