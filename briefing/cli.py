@@ -81,7 +81,8 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def load(config_path: Path | None, **overrides: dict[str, Any]) -> Config:
+def load(config_path: Path | None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """The configuration with this command's flags on top (table "" holds top-level keys)."""
     return load_config(config_path, overrides=overrides)
 
 
@@ -122,12 +123,12 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--date", "edition", type=click.DateTime(["%Y-%m-%d"]), help="Edition date (default: today; the samples' date with no INPUT).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the briefing files.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for the briefing files (default: out_dir, 'output').")
 @click.option("--formats", default=None, help="Comma-separated: pdf,html,txt (default: pdf, or render.formats).")
 @click.option("--sentences", type=click.IntRange(1, 100), help="Key sentences per section.")
 @click.option("--algorithm", type=click.Choice(sorted(summarize.SCORERS)), help="Ranking algorithm.")
 @common_options
-def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path, formats: str | None,
+def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | None, formats: str | None,
           sentences: int | None, algorithm: str | None, config_path: Path | None, reporter: Reporter) -> None:
     """Build the briefing from INPUT files and folders (the shipped samples when none).
 
@@ -135,11 +136,11 @@ def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path, for
     Example:
       briefing build news/ extra.jsonl --date 2026-11-25 --formats pdf,html,txt --out output
     """
-    config = with_sentence_count(load(config_path, summary={"algorithm": algorithm}), sentences)
-    paths = list(inputs) or pipeline.sample_inputs()
-    day = edition.date() if edition else (today(config) if inputs else pipeline.sample_edition())
+    config = with_sentence_count(load(config_path, {"summary": {"algorithm": algorithm}, "": {"out_dir": out_dir}}), sentences)
+    paths = list(inputs) or list(config.inputs) or pipeline.sample_inputs()
+    day = edition.date() if edition else (today(config) if inputs or config.inputs else pipeline.sample_edition())
     chosen = parse_formats(formats) if formats else config.render.formats
-    result = pipeline.build_edition(config, paths, day, out_dir, chosen, warn=reporter.warn, stage=reporter.stage)
+    result = pipeline.build_edition(config, paths, day, config.out_dir, chosen, warn=reporter.warn, stage=reporter.stage)
     reporter.info(result.briefing.summary_line)
     for path in result.paths:
         click.echo(str(path))
@@ -187,7 +188,7 @@ def summarize_command(inputs: tuple[Path, ...], count: int | None, algorithm: st
       briefing summarize news/ --sentences 5 --algorithm lexrank --no-dedupe
     """
     config = with_sentence_count(
-        load(config_path, summary={"algorithm": algorithm, "dedupe": False if no_dedupe else None}), count)
+        load(config_path, {"summary": {"algorithm": algorithm, "dedupe": False if no_dedupe else None}}), count)
     articles = pipeline.read_articles(list(inputs), reporter.warn)
     by_article = split_articles(articles)
     if by_section:

@@ -15,6 +15,7 @@ from ..models import Article
 
 #: Larger inputs are refused: a briefing article is a few kB, and pysbd is slow on huge text.
 MAX_INPUT_BYTES = 2_000_000
+PREFERRED_SINGLE_BYTE = "cp1252"
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
@@ -28,11 +29,20 @@ def decode(data: bytes, origin: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        best = from_bytes(data).best()
-        if best is None:
-            raise InputError(f"{origin}: cannot detect the text encoding") from None
-        text = str(best)
+        text = data.decode(detect_encoding(data, origin))
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def detect_encoding(data: bytes, origin: str) -> str:
+    """The most plausible encoding; among equally plausible single-byte ones, Windows-1252
+    (a superset of Latin-1), since that is what most non-UTF-8 news in Latin script uses."""
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise InputError(f"{origin}: cannot detect the text encoding")
+    if any(m.chaos <= best.chaos and PREFERRED_SINGLE_BYTE in m.could_be_from_charset for m in matches):
+        return PREFERRED_SINGLE_BYTE
+    return best.encoding
 
 
 def parse_published(value: object, origin: str) -> datetime | None:

@@ -1,0 +1,87 @@
+"""Configuration layers: defaults <- TOML <- environment <- flags, and taxonomy edits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefing.config import Secret, default_sections, load_config
+from briefing.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "briefing.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_defaults_ship_three_sections() -> None:
+    config = load_config(env={})
+    assert [s.id for s in config.sections] == ["diplomacy", "military", "domestic"]
+    assert all(s.terms for s in default_sections())
+    assert config.render.formats == ("pdf",)
+
+
+def test_layers_in_order(tmp_path: Path) -> None:
+    path = write(tmp_path, '[summary]\nsentences = 7\nalgorithm = "luhn"\n[smtp]\nport = 2525\nhost = "mail.example"\n')
+    env = {"BRIEFING_SMTP_PORT": "2626", "BRIEFING_SUMMARY_ALGORITHM": "kl", "BRIEFING_FROM": "News <n@example.org>"}
+    config = load_config(path, env=env, overrides={"summary": {"algorithm": "textrank", "sentences": None}})
+    assert config.summary.sentences == 7  # file
+    assert config.smtp.host == "mail.example"  # file
+    assert config.smtp.port == 2626  # environment beats file
+    assert config.summary.algorithm == "textrank"  # flag beats environment
+    assert config.mail.sender == "News <n@example.org>"
+
+
+def test_config_file_from_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, 'data_dir = "/srv/briefing"\ninputs = ["a", "b"]\n')
+    config = load_config(env={"BRIEFING_CONFIG": str(path)})
+    assert config.data_dir == Path("/srv/briefing")
+    assert config.inputs == (Path("a"), Path("b"))
+
+
+def test_sections_edited_added_removed(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[sections]]\nid = "military"\nremove = true\n'
+        '[[sections]]\nid = "diplomacy"\ntitle = "Foreign Affairs"\nextra_terms = ["envoy"]\nsentences = 3\n'
+        '[[sections]]\nid = "economy"\ntitle = "Economy"\nterms = { inflation = 2.0, tariff = 1.5 }\n',
+    )
+    config = load_config(path, env={})
+    assert [s.id for s in config.sections] == ["diplomacy", "domestic", "economy"]
+    diplomacy = config.section("diplomacy")
+    assert diplomacy.title == "Foreign Affairs" and diplomacy.sentences == 3
+    assert "envoy" in diplomacy.terms and len(diplomacy.terms) > 1
+    assert dict(config.section("economy").terms) == {"inflation": 2.0, "tariff": 1.5}
+
+
+def test_password_never_from_file_and_never_shown(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="may not be written in the config file"):
+        load_config(write(tmp_path, '[smtp]\npassword = "hunter2"\n'), env={})
+    secret_file = tmp_path / "pw"
+    secret_file.write_text("s3cret\n", "utf-8")
+    config = load_config(write(tmp_path, f'[smtp]\npassword_file = "{secret_file}"\n'), env={})
+    assert isinstance(config.smtp.password, Secret)
+    assert config.smtp.password.reveal() == "s3cret"
+    assert "s3cret" not in repr(config) and "s3cret" not in str(config.smtp.password)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        ("[summary]\nsentences = 'many'\n", {}, "summary.sentences"),
+        ("[summary]\nbogus = 1\n", {}, "unknown key"),
+        ("not toml = = 1\n", {}, "invalid TOML"),
+        ("[[sections]]\ntitle = 'x'\n", {}, "needs an 'id'"),
+        ("", {"BRIEFING_SUMMARY_DEDUPE": "maybe"}, "summary.dedupe"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, text), env=env)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml", env={})

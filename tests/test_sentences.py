@@ -1,0 +1,53 @@
+"""Sentence splitting on tricky news text (abbreviations, quotes, numbers, initials)."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefing import nlp
+from briefing.models import Article
+from briefing.sentences import split_article
+
+CASES = [
+    ("Mr. Tal arrived in Arlen at 9 a.m. on Tuesday. He left at noon.",
+     ["Mr. Tal arrived in Arlen at 9 a.m. on Tuesday.", "He left at noon."]),
+    ("The U.N. Security Council met on Jan. 5. The U.S. envoy spoke first.",
+     ["The U.N. Security Council met on Jan. 5.", "The U.S. envoy spoke first."]),
+    ('"We will not retreat," Gen. Okafor said. "Not one metre."',
+     ['"We will not retreat," Gen. Okafor said.', '"Not one metre."']),
+    ("Inflation rose 3.5% in October. The bank held rates at 4.25 per cent.",
+     ["Inflation rose 3.5% in October.", "The bank held rates at 4.25 per cent."]),
+    ("Dr. A. N. Petrov, the mediator, was cautious. Talks resume Monday.",
+     ["Dr. A. N. Petrov, the mediator, was cautious.", "Talks resume Monday."]),
+    ("Is this the end? Officials would not say! The vote is on Friday.",
+     ["Is this the end?", "Officials would not say!", "The vote is on Friday."]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_split_tricky_news_text(text: str, expected: list[str]) -> None:
+    assert nlp.split_sentences(text) == expected
+
+
+def test_split_article_numbers_sentences_and_drops_fragments() -> None:
+    article = Article(
+        id="a1",
+        title="T",
+        paragraphs=("ARLEN (Reuters) - Troops moved north on Monday. Officials confirmed the move.", "Read more", "The vote was close."),
+    )
+    sentences = split_article(article)
+    assert [(s.index, s.paragraph) for s in sentences] == [(0, 0), (1, 0), (2, 2)]
+    assert all(s.article_id == "a1" for s in sentences)
+    assert "Read more" not in [s.text for s in sentences]
+
+
+def test_words_and_stems_use_nltk_without_data() -> None:
+    assert nlp.words("The U.S.-led talks, he said.") == ["The", "U.S.-led", "talks", "he", "said"]
+    assert nlp.stems("Negotiations were negotiated") == ["negoti", "negoti"]
+
+
+def test_sumy_tokenizer_protocol() -> None:
+    tokenizer = nlp.SumyTokenizer()
+    assert tokenizer.language == "english"
+    assert tokenizer.to_sentences("One here. Two there.") == ("One here.", "Two there.")
+    assert tokenizer.to_words("Hello, world.") == ("Hello", "world")
