@@ -41,6 +41,7 @@ __all__ = [
     "render_html",
     "render_pdf",
     "render_text",
+    "select_sections",
     "template_fetcher",
     "templates_dir",
     "write_outputs",
@@ -211,15 +212,7 @@ def _environment(root: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(
-        long_date=long_date,
-        clock=clock,
-        stamp=stamp,
-        period=period,
-        w3c=w3c,
-        web_url=web_url,
-        hang=hang,
-    )
+    env.filters.update({f.__name__: f for f in (long_date, clock, stamp, period, w3c, web_url, hang)})
     return env
 
 
