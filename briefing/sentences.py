@@ -11,12 +11,21 @@ from .models import Article, Sentence
 #: Fewer word tokens than this is a fragment (a dateline, "Read more"), not a sentence.
 MIN_WORDS = 4
 _LETTER = re.compile(r"[^\W\d_]")
+#: "ARLEN (Reuters) - ", "SKARN, Kestrel Republic — ": where a story was filed, not what happened.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z'’.\-]{2,}(?: [A-Z][A-Z'’.\-]+){0,3}"  # the city, in capitals
+    r"(?:, [A-Z][\w'’.\-]+(?: [A-Z][\w'’.\-]+){0,3})?"  # ", Country"
+    r"(?: \([^)]{1,40}\))?"  # " (Agency)"
+    r" ?[—–-]{1,2} "
+)
 
 
 def split_article(article: Article) -> list[Sentence]:
     """Every real sentence of the article, numbered in reading order."""
     sentences: list[Sentence] = []
     for p, paragraph in enumerate(article.paragraphs):
+        if p == 0:
+            paragraph = strip_dateline(paragraph)
         for text in nlp.split_sentences(paragraph):
             if is_sentence(text):
                 sentences.append(Sentence(article.id, len(sentences), p, text))
@@ -29,3 +38,8 @@ def split_articles(articles: Iterable[Article]) -> dict[str, list[Sentence]]:
 
 def is_sentence(text: str) -> bool:
     return bool(_LETTER.search(text)) and len(nlp.words(text)) >= MIN_WORDS
+
+
+def strip_dateline(paragraph: str) -> str:
+    """The opening dateline goes, so a quoted lead sentence reads as a sentence."""
+    return _DATELINE.sub("", paragraph, count=1)

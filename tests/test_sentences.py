@@ -6,7 +6,7 @@ import pytest
 
 from briefing import nlp
 from briefing.models import Article
-from briefing.sentences import split_article
+from briefing.sentences import split_article, strip_dateline
 
 CASES = [
     ("Mr. Tal arrived in Arlen at 9 a.m. on Tuesday. He left at noon.",
@@ -51,3 +51,18 @@ def test_sumy_tokenizer_protocol() -> None:
     assert tokenizer.language == "english"
     assert tokenizer.to_sentences("One here. Two there.") == ("One here.", "Two there.")
     assert tokenizer.to_words("Hello, world.") == ("Hello", "world")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("ARLEN (Reuters) - Troops moved north.", "Troops moved north."),
+        ("SKARN, Kestrel Republic — Ostravia's coastguard detained a trawler.", "Ostravia's coastguard detained a trawler."),
+        ("MIRENNE, Corvane (MPA) — The first soldiers landed.", "The first soldiers landed."),
+        ("NEW YORK -- Markets fell.", "Markets fell."),
+        ("NATO allies met on Monday - and agreed.", "NATO allies met on Monday - and agreed."),
+        ("The U.N. - long divided - agreed.", "The U.N. - long divided - agreed."),
+    ],
+)
+def test_dateline_stripped_only_when_it_is_one(paragraph: str, expected: str) -> None:
+    assert strip_dateline(paragraph) == expected
