@@ -1,11 +1,12 @@
 #!/bin/sh
 # Check the system libraries WeasyPrint and the venv need; install them with apt-get when running as root.
 set -eu
-PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv"
+PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core python3-venv"
 missing=""
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib libpango-1.0.so.0 || missing="$missing libpango-1.0-0"
 have_lib libpangoft2-1.0.so.0 || missing="$missing libpangoft2-1.0-0"
+have_lib libharfbuzz-subset.so.0 || missing="$missing libharfbuzz-subset0"  # font subsetting: smaller PDFs
 fc-list 2>/dev/null | grep -qi dejavu || missing="$missing fonts-dejavu-core"
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$missing python3-venv"
 [ -z "$missing" ] && exit 0
