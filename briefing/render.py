@@ -16,7 +16,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,7 +163,9 @@ def _render(name: str, briefing: Briefing, config: RenderConfig, sections: Seque
     root = templates_dir(config)
     try:
         template = _environment(root.resolve()).get_template(name)
-        return template.render(briefing=select_sections(briefing, sections), config=config, version=__version__)
+        return template.render(
+            briefing=select_sections(briefing, sections), config=config, version=__version__, zone=edition_zone(briefing)
+        )
     except TemplateError as exc:
         raise RenderError(f"{root / name}: {exc}") from None
 
@@ -223,6 +225,12 @@ def _printable(value: Any) -> Any:
     return type(value)(_CONTROL.sub("", value)) if isinstance(value, str) else value
 
 
+def edition_zone(briefing: Briefing) -> tzinfo:
+    """The time zone the edition is made in: its window's, else its generated time's."""
+    moment = briefing.window[1] if briefing.window else briefing.generated_at
+    return _aware(moment).tzinfo  # type: ignore[return-value] - an aware time has one
+
+
 def _aware(moment: datetime) -> datetime:
     """Naive times are taken as UTC, so every printed time names its zone."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
@@ -238,9 +246,10 @@ def clock(moment: datetime) -> str:
     return f"{moment:%H:%M} {moment.tzname()}"
 
 
-def stamp(moment: datetime) -> str:
-    """``24 Nov 2026, 14:05 UTC``: a source's time or the generated time."""
-    moment = _aware(moment)
+def stamp(moment: datetime, zone: tzinfo | None = None) -> str:
+    """``24 Nov 2026, 14:05 UTC``: a source's time (shown in ``zone``, the edition's, so
+    a list of sources never mixes offsets) or the generated time."""
+    moment = _aware(moment) if zone is None else _aware(moment).astimezone(zone)
     return f"{moment.day} {moment:%b %Y}, {clock(moment)}"
 
 

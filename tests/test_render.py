@@ -393,6 +393,13 @@ def test_importing_render_does_not_load_weasyprint() -> None:
     assert result.stdout.strip() == "False"
 
 
+def test_source_times_are_shown_in_the_edition_zone(briefing: Briefing, config: RenderConfig) -> None:
+    paris = timezone(timedelta(hours=1))
+    first = replace(briefing.sources[0], published=datetime(2026, 11, 24, 19, 45, tzinfo=paris))
+    text = render_text(replace(briefing, sources=(first, *briefing.sources[1:])), config)
+    assert "Harrowgate Herald · 24 Nov 2026, 18:45 UTC" in text and "+01:00" not in text
+
+
 def test_naive_times_are_printed_as_utc(briefing: Briefing, config: RenderConfig) -> None:
     naive = replace(briefing, generated_at=datetime(2026, 11, 25, 6, 2), window=None)
     text = render_text(naive, config)
