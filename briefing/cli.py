@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__, pipeline, summarize
 from .config import Config, load_config
@@ -41,7 +42,7 @@ class Reporter:
     def warn(self, message: str) -> None:
         self.warnings += 1
         if self.verbosity >= 0:
-            self.console.print(f"[yellow]warning:[/] {message}", markup=True, emoji=False)
+            self.console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, emoji=False)
 
     def info(self, message: str) -> None:
         if self.verbosity >= 1:
@@ -72,7 +73,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(config_path=config_path, reporter=reporter, **kwargs)
         except BriefingError as exc:
-            reporter.console.print(f"[red]error:[/] {exc}", markup=True, emoji=False)
+            reporter.console.print(f"[red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             reporter.console.print("interrupted", markup=False)
@@ -210,3 +211,9 @@ def print_picks(picks: dict[str, Sequence[Sentence]], as_json: bool) -> None:
                 click.echo(json.dumps({**record, **({"section": section} if section else {})}, ensure_ascii=False))
             else:
                 click.echo(s.text)
+
+
+# Delivery commands (subscribers, send, daily, deliveries, unsubscribe, unsubscribe-server).
+from .deliver.commands import register as register_delivery  # noqa: E402 - needs the helpers above
+
+register_delivery(main)

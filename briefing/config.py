@@ -115,7 +115,9 @@ class MailConfig:
     unsubscribe_url: str = "http://localhost:8025/unsubscribe/{token}"
     unsubscribe_mailto: str | None = None
     secret: Secret | None = None  # HMAC key for unsubscribe tokens
+    secret_file: Path | None = None  # or read the HMAC key from this file
     max_attachment_mb: float = 10.0
+    pdf_url: str | None = None  # where a too-big PDF can be read instead; {file} = its file name
     retries: int = 3
     backoff: float = 1.0  # seconds before the first retry; doubles each time, with jitter
     bounce_after: int = 3  # hard failures before an address is marked bounced
@@ -263,6 +265,13 @@ def _read_secret_files(config: Config) -> Config:
         except OSError as exc:
             raise ConfigError(f"{smtp.password_file}: cannot read SMTP password file ({exc.strerror})") from None
         config = replace(config, smtp=replace(smtp, password=secret))
+    mail = config.mail
+    if mail.secret is None and mail.secret_file is not None:
+        try:
+            key = Secret(mail.secret_file.read_text("utf-8").strip())
+        except OSError as exc:
+            raise ConfigError(f"{mail.secret_file}: cannot read the mail secret file ({exc.strerror})") from None
+        config = replace(config, mail=replace(mail, secret=key))
     return config
 
 
@@ -309,8 +318,8 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
         if origin is tuple:
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(_convert(args[0], item.strip() if isinstance(item, str) else item, where) for item in items if item != "")
-        if tp in (Secret,):
-            return Secret(str(value))
+        if tp in (Secret,):  # str(Secret) is "***": keep a Secret as it is when a later key is overridden
+            return value if isinstance(value, Secret) else Secret(str(value))
         if tp in (int, float, str, Path):
             return tp(value)
         if origin in (Mapping, dict) or tp is Mapping:

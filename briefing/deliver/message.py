@@ -30,6 +30,10 @@ from ..models import Briefing
 from .store import Subscriber, breaks_headers
 
 SUBJECT_LIMIT = 150
+#: Headers are written with lines of up to 998 characters (RFC 5322's limit): the default
+#: 78 makes Python turn a long unbreakable URL into RFC 2047 encoded-words, which breaks
+#: List-Unsubscribe. Bodies are encoded before the switch, with the usual 76-column lines.
+HEADER_POLICY = SMTP.clone(max_line_length=998)
 DRY_RUN_HEADER = "X-Briefing-Dry-Run"
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
@@ -167,6 +171,7 @@ def build_message(
     msg.add_alternative(html_body(rendering, subscriber.email, link), subtype="html", cte="quoted-printable")
     if rendering.pdf is not None:
         msg.add_attachment(rendering.pdf, maintype="application", subtype="pdf", filename=attachment_name(edition))
+    msg.policy = HEADER_POLICY
     return msg
 
 

@@ -253,6 +253,7 @@ class Dispatch:
         self.sent = self.failed = self.left_pending = self.connections = 0
         self.bounced: list[str] = []
         self.unusable: SmtpUnusable | None = None
+        self.crashed: Exception | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -268,6 +269,8 @@ class Dispatch:
             thread.join()
         if self.unusable is not None:
             raise self.unusable
+        if self.crashed is not None:
+            raise self.crashed
 
     def _worker(self, todo: queue.SimpleQueue[Job]) -> None:
         mailer = Mailer(self.outbox.config.smtp, self.ssl_context)
@@ -280,6 +283,9 @@ class Dispatch:
                 self._deliver(job, mailer)
         except SmtpUnusable as exc:
             self.unusable = exc
+            self._stop.set()
+        except Exception as exc:  # a bug must stop the run loudly, not lose a thread's jobs
+            self.crashed = exc
             self._stop.set()
         finally:
             mailer.close()

@@ -46,6 +46,8 @@ def check_smtp_config(config: SmtpConfig) -> None:
         raise ConfigError("smtp.rate must be 0 (unlimited) or a positive number of messages per second")
     if config.user and config.password is None:
         raise ConfigError("smtp.user is set but there is no password: set BRIEFING_SMTP_PASSWORD or smtp.password_file")
+    if config.password is not None and not config.password.reveal().isascii():
+        raise ConfigError("smtp.password has non-ASCII characters, which Python's smtplib cannot send in AUTH")
     if config.user and config.security == "none" and not _is_loopback(config.host):
         raise ConfigError(
             f"smtp.security is 'none': the password would cross the network to {config.host} in clear text; "
