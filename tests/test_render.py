@@ -249,6 +249,16 @@ def test_pdf_is_tagged_by_default(pdf: PdfReader) -> None:
     assert root["/Lang"] == "en"
 
 
+def test_pdf_of_chosen_sections_has_no_others_and_no_blank_pages(briefing: Briefing, config: RenderConfig) -> None:
+    military = PdfReader(BytesIO(render_pdf(briefing, config, ["military"])))
+    assert [item.title for item in military.outline] == ["Cover", "Contents", "Military", "Sources", "Source health"]
+    text = " ".join(page.extract_text() for page in military.pages)
+    assert "Diplomacy" not in text and "Ceasefire talks in Geneva" not in text
+    nothing = PdfReader(BytesIO(render_pdf(briefing, config, [])))
+    furniture = re.compile(r"daily briefing|wednesday 25 november 2026|page \d+ of \d+")
+    assert all(furniture.sub("", page.extract_text().lower()).split() for page in nothing.pages)
+
+
 def test_plain_pdf_variant_and_unknown_variant(briefing: Briefing) -> None:
     plain = PdfReader(BytesIO(render_pdf(briefing, RenderConfig(pdf_variant=""))))
     assert "/StructTreeRoot" not in plain.trailer["/Root"]
