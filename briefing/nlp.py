@@ -8,17 +8,37 @@ and the Snowball stemmer, neither of which needs data files.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 from functools import lru_cache
 
 import pysbd
-from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize import NLTKWordTokenizer
 from sumy.utils import get_stop_words
+
+# nltk's package __init__ imports scipy.stats (0.7 s, more than the rest of a command's
+# start-up) only for collocation statistics we never use, and carries on without it when
+# that import fails; a None entry in sys.modules makes it fail at once while nltk loads.
+_BLOCK_SCIPY_STATS = "scipy.stats" not in sys.modules and "nltk" not in sys.modules
+if _BLOCK_SCIPY_STATS:
+    sys.modules["scipy.stats"] = None  # type: ignore[assignment]
+try:
+    from nltk.stem.snowball import SnowballStemmer
+    from nltk.tokenize import NLTKWordTokenizer
+finally:
+    if _BLOCK_SCIPY_STATS and sys.modules.get("scipy.stats", False) is None:
+        del sys.modules["scipy.stats"]
 
 LANGUAGE = "english"
 _WORD_RE = re.compile(r"\w", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+_TRAILING_SPACES = re.compile(r"\s*")
+#: Paragraphs and sentences whose analysis is remembered (oldest forgotten first): the
+#: sentence filter, classifier, rankers and de-duplication all tokenize the same
+#: sentences, and outlets carrying the same wire copy repeat whole paragraphs.
+PARAGRAPH_CACHE_SIZE = 1 << 17
+TOKEN_CACHE_SIZE = 1 << 17
+_paragraph_sentences: dict[bytes, tuple[str, ...]] = {}
 
 
 @lru_cache(maxsize=1)
@@ -43,23 +63,112 @@ def stop_words() -> frozenset[str]:
 
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph; pysbd is called per paragraph because it is
-    both more accurate and faster on short inputs than on a whole article."""
-    text = _SPACES.sub(" ", paragraph).strip()
+    both more accurate and faster on short inputs than on a whole article.
+    Remembered by content hash, so a paragraph split ahead in worker processes
+    (``segment_cache``) or carried by several outlets is split once."""
+    text = normalized_paragraph(paragraph)
     if not text:
         return []
-    return [s.strip() for s in _segmenter().segment(text) if s.strip()]
+    key = paragraph_key(text)
+    found = _paragraph_sentences.get(key)
+    if found is None:
+        found = remember_sentences(key, segment(text))
+    return list(found)
+
+
+def normalized_paragraph(paragraph: str) -> str:
+    return _SPACES.sub(" ", paragraph).strip()
+
+
+def paragraph_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def is_paragraph_cached(key: bytes) -> bool:
+    return key in _paragraph_sentences
+
+
+def remember_sentences(key: bytes, sentences: tuple[str, ...]) -> tuple[str, ...]:
+    if len(_paragraph_sentences) >= PARAGRAPH_CACHE_SIZE:
+        del _paragraph_sentences[next(iter(_paragraph_sentences))]
+    _paragraph_sentences[key] = sentences
+    return sentences
+
+
+def segment(text: str) -> tuple[str, ...]:
+    """pysbd's sentences of a normalized paragraph, stripped, exactly as
+    ``Segmenter.segment`` finds them, but located with ``str.find``: pysbd compiles
+    a regular expression per sentence to locate it, which was half its time and kept
+    evicting its own rules from ``re``'s cache."""
+    located = located_sentences(_segmenter().processor(text).process(), text)
+    return tuple(s.strip() for s in located if s.strip())
+
+
+def located_sentences(sentences: list[str], text: str) -> list[str]:
+    """pysbd's ``sentences_with_char_spans``: each sentence with its trailing white
+    space, at its first occurrence ending past the previous one; a sentence not found
+    verbatim is dropped, as pysbd drops it."""
+    located: list[str] = []
+    previous_end = 0
+    for sentence in sentences:
+        span = occurrence_ending_after(sentence, text, previous_end)
+        if span is not None:
+            located.append(text[span[0] : span[1]])
+            previous_end = span[1]
+    return located
+
+
+def occurrence_ending_after(sentence: str, text: str, previous_end: int) -> tuple[int, int] | None:
+    """Span of the first match of pysbd's pattern (the escaped sentence, then any white
+    space) that ends past ``previous_end``, searching on from each match's end as
+    ``re.finditer`` does."""
+    if not sentence:  # an empty match advances one character: leave that to re itself
+        return next((m.span() for m in _TRAILING_SPACES.finditer(text) if m.end() > previous_end), None)
+    start = text.find(sentence)
+    while start >= 0:
+        end = start + len(sentence)
+        while end < len(text) and text[end].isspace():
+            end += 1
+        if end > previous_end:
+            return start, end
+        start = text.find(sentence, end)
+    return None
 
 
 def words(sentence: str) -> list[str]:
     """Word tokens without punctuation-only tokens, in their original case."""
-    return [w for w in _word_tokenizer().tokenize(sentence) if _WORD_RE.search(w)]
+    return list(_words(sentence))
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _words(sentence: str) -> tuple[str, ...]:
+    """Interned, so the cache holds each distinct token once."""
+    return tuple(sys.intern(w) for w in _word_tokenizer().tokenize(sentence) if _WORD_RE.search(w))
 
 
 def stems(sentence: str, drop_stop_words: bool = True) -> list[str]:
     """Lower-cased Snowball stems: the unit our rankers, classifier and de-duplication compare."""
+    return list(_stems(sentence, drop_stop_words))
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _stems(sentence: str, drop_stop_words: bool) -> tuple[str, ...]:
     stop = stop_words() if drop_stop_words else frozenset()
-    stem = stemmer().stem
-    return [stem(w.lower()) for w in words(sentence) if w.lower() not in stop]
+    return tuple(stem_word(w.lower()) for w in _words(sentence) if w.lower() not in stop)
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def stem_word(word: str) -> str:
+    """Snowball stem of a lower-cased word, remembered: news vocabulary repeats a lot."""
+    return stemmer().stem(word)
+
+
+def clear_caches() -> None:
+    """Forget remembered paragraphs, tokens and stems (benchmarks time cold runs)."""
+    _paragraph_sentences.clear()
+    _words.cache_clear()
+    _stems.cache_clear()
+    stem_word.cache_clear()
 
 
 class SumyTokenizer:
