@@ -108,6 +108,10 @@ class Briefing:
         """One line for the cover and e-mail subject: what this edition is made of."""
         picked = sum(len(s.sentences) for s in self.sections)
         return (
-            f"{picked} key sentences in {len(self.sections)} sections "
-            f"from {self.article_count} articles"
+            f"{_count(picked, 'key sentence')} in {_count(len(self.sections), 'section')} "
+            f"from {_count(self.article_count, 'article')}"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -160,3 +160,24 @@ def test_central_european_encoding_detected(tmp_path: Path) -> None:
     f.write_bytes(("Rozmowy\n\n" + text).encode("cp1250"))
     (article,) = read_file(f, print)
     assert article.text == text
+
+
+def test_bare_text_file_names_itself_as_source(tmp_path: Path) -> None:
+    f = tmp_path / "wire-0412.txt"
+    f.write_text("Troops withdraw\n\nThe army said troops withdrew from the ridge overnight.", "utf-8")
+    (article,) = read_file(f, print)
+    assert article.source == "wire-0412.txt"
+
+
+def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from briefing.fsutil import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "out.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

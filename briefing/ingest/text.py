@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ..errors import InputError
 from ..models import Article
@@ -31,7 +32,7 @@ def read_text(text: str, origin: str, markdown: bool = False) -> list[Article]:
             origin,
             split_paragraphs(body),
             title=title,
-            source=meta.get("source", ""),
+            source=meta.get("source") or Path(origin).name,  # a bare file still says where it came from
             url=meta.get("url"),
             published=meta.get("published"),
             article_id=meta.get("id"),
