@@ -47,6 +47,15 @@ class SectionDef:
     description: str = ""
     sentences: int | None = None  # key sentences for this section; None = summary.sentences
     terms: Mapping[str, float] = field(default_factory=dict)
+    #: Case-sensitive regular expressions on the raw sentence -> weight, for cues that stems
+    #: lose ("US", "MPs", "Labour") or that need word order ("talks with").
+    patterns: Mapping[str, float] = field(default_factory=dict)
+    #: Terms that govern the rest of their clause ("proposals to deploy troops", "a law on
+    #: military service"): other sections' terms there count mostly for this one (main event).
+    frames: tuple[str, ...] = ()
+    #: Weight per distinct state a sentence names beyond the first (by name, demonym or
+    #: capital, from the package's gazetteer): relations between states are diplomacy's cue.
+    states: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,8 @@ class SmtpServer:
 def smtp_server(handler: Recorder | None = None, *, port: int | None = None, tls: Tls | None = None,
                 implicit_tls: bool = False, auth: bool = False) -> Iterator[SmtpServer]:
     """A running server on 127.0.0.1: plain, STARTTLS (``tls``) or implicit TLS
-    (``implicit_tls``), with AUTH required when ``auth``."""
+    (``implicit_tls``), with AUTH required when ``auth`` (over TLS when there is TLS, else
+    over the plain loopback connection)."""
     handler = handler or Recorder()
     port = port or free_port()
     kwargs: dict[str, Any] = {}
@@ -158,7 +159,7 @@ def smtp_server(handler: Recorder | None = None, *, port: int | None = None, tls
     elif tls:
         kwargs.update(tls_context=tls.server_context(), require_starttls=True)
     if auth:
-        kwargs.update(authenticator=password_check, auth_required=True, auth_require_tls=True)
+        kwargs.update(authenticator=password_check, auth_required=True, auth_require_tls=tls is not None)
     controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10, **kwargs)
     controller.start()
     try:

@@ -20,7 +20,7 @@ from ..errors import DeliveryError
 from ..fsutil import atomic_write_text
 from .db import Database
 from .ledger import Delivery, Ledger
-from .service import check_ready, load_or_build_edition, send_edition, unsubscribe
+from .service import check_ready, has_own_input, load_or_build_edition, send_edition, unsubscribe
 from .store import FORMATS, STATUSES, Subscriber, SubscriberStore, export_csv
 from .tokens import TokenSigner
 
@@ -38,10 +38,10 @@ def open_store(config: Config) -> tuple[Database, SubscriberStore]:
 
 
 def default_edition(config: Config) -> date:
-    """Today; the samples' own date when no inputs are configured, as ``build`` does."""
+    """Today; the samples' own date when no inputs or sources are configured, as ``build`` does."""
     from .. import pipeline
 
-    return today(config) if config.inputs else pipeline.sample_edition()
+    return today(config) if has_own_input(config) else pipeline.sample_edition()
 
 
 @click.group()

@@ -160,7 +160,7 @@ class SubscriberStore:
         return _subscriber(rows[0]) if rows else None
 
     def all(self) -> list[Subscriber]:
-        return [_subscriber(row) for row in self.db.rows("SELECT * FROM subscribers ORDER BY id")]
+        return [_subscriber(row) for row in self.db.rows("SELECT * FROM subscribers ORDER BY email")]
 
     def active(self) -> list[Subscriber]:
         return [s for s in self.all() if s.status == "active"]
