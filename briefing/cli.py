@@ -25,8 +25,11 @@ from rich.markup import escape
 from . import __version__, pipeline, summarize
 from .config import Config, load_config
 from .errors import BriefingError
+from .health import health_line
+from .ingest.feeds import cli_source
 from .models import Sentence
 from .sentences import split_articles
+from .window import edition_window, parse_moment
 
 FORMATS = ("pdf", "html", "txt")
 
@@ -46,6 +49,11 @@ class Reporter:
 
     def info(self, message: str) -> None:
         if self.verbosity >= 1:
+            self.console.print(message, markup=False, emoji=False)
+
+    def note(self, message: str) -> None:
+        """Facts every run reports (the source health), silenced only by -q."""
+        if self.verbosity >= 0:
             self.console.print(message, markup=False, emoji=False)
 
     @contextmanager
@@ -128,20 +136,34 @@ def main() -> None:
 @click.option("--formats", default=None, help="Comma-separated: pdf,html,txt (default: pdf, or render.formats).")
 @click.option("--sentences", type=click.IntRange(1, 100), help="Key sentences per section.")
 @click.option("--algorithm", type=click.Choice(sorted(summarize.SCORERS)), help="Ranking algorithm.")
+@click.option("--source", "sources", multiple=True, metavar="URL_OR_PATH", help="A feed, article page or local feed file (repeatable); adds to [[sources]].")
+@click.option("--hours", type=click.FloatRange(min=0, min_open=True), help="Window length in hours (default: window.hours, 24).")
+@click.option("--since", help="Window start, ISO 8601 (zone: window.timezone unless given).")
+@click.option("--until", help="Window end, ISO 8601 (default: window.cutoff_hour of the edition date).")
 @common_options
 def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | None, formats: str | None,
-          sentences: int | None, algorithm: str | None, config_path: Path | None, reporter: Reporter) -> None:
-    """Build the briefing from INPUT files and folders (the shipped samples when none).
+          sentences: int | None, algorithm: str | None, sources: tuple[str, ...], hours: float | None,
+          since: str | None, until: str | None, config_path: Path | None, reporter: Reporter) -> None:
+    """Build the briefing from INPUT files and folders and from feeds (the shipped samples when
+    there are neither).
 
     \b
     Example:
       briefing build news/ extra.jsonl --date 2026-11-25 --formats pdf,html,txt --out output
+      briefing build --source https://example.org/world/rss.xml --hours 12
     """
     config = with_sentence_count(load(config_path, {"summary": {"algorithm": algorithm}, "": {"out_dir": out_dir}}), sentences)
-    paths = list(inputs) or list(config.inputs) or pipeline.sample_inputs()
-    day = edition.date() if edition else (today(config) if inputs or config.inputs else pipeline.sample_edition())
+    extra = [cli_source(spec) for spec in sources]
+    own_input = bool(inputs or config.inputs or extra or any(s.enabled for s in config.sources))
+    paths = list(inputs) or list(config.inputs) or ([] if own_input else pipeline.sample_inputs())
+    day = edition.date() if edition else (today(config) if own_input else pipeline.sample_edition())
     chosen = parse_formats(formats) if formats else config.render.formats
-    result = pipeline.build_edition(config, paths, day, config.out_dir, chosen, warn=reporter.warn, stage=reporter.stage)
+    span = edition_window(config.window, day, hours=hours, since=parse_moment(since, config.window),
+                          until=parse_moment(until, config.window))
+    result = pipeline.build_edition(config, paths, day, config.out_dir, chosen, warn=reporter.warn, stage=reporter.stage,
+                                    sources=extra, window=span, info=reporter.info)
+    for row in result.briefing.health:
+        reporter.note(health_line(row))
     reporter.info(result.briefing.summary_line)
     for path in result.paths:
         click.echo(str(path))

@@ -101,6 +101,9 @@ class HttpConfig:
     per_host: int = 2
     user_agent: str = "briefing/0.1 (+https://example.invalid/briefing)"
     stale_days: int = 3
+    #: Links in feeds and redirects may not reach loopback/private addresses unless this is
+    #: true; the hosts of configured source URLs are always allowed (see briefing/fetch.py).
+    allow_private: bool = False
 
 
 @dataclass(frozen=True)

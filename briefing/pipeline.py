@@ -1,7 +1,7 @@
 """Orchestration only: the stages in order, each from its own module.
 
-    inputs → ingest → Article[] → sentences → classify → {section: Sentence[]}
-           → summarize → compose → Briefing → render → files
+    inputs, sources → ingest + window → Article[] → sentences → stories → classify
+           → {section: Sentence[]} → summarize → compose → Briefing → render → files
 """
 
 from __future__ import annotations
@@ -13,17 +13,25 @@ from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-from . import classify, ingest, sentences, summarize
+from . import classify, ingest, sentences, stories, summarize
 from .archive import archive_path, save_briefing
 from .compose import compose
-from .config import Config
+from .config import Config, SourceDef
 from .errors import NoArticlesError
+from .fetch import Fetcher
+from .health import with_used
+from .ingest.feeds import Gathered, collect_sources
 from .models import Article, Briefing, Placement, Sentence
+from .window import Window, edition_window, keep_in_window
 
 Warn = Callable[[str], None]
 Stage = Callable[[str], AbstractContextManager[None]]
 OTHER = "other"
 SAMPLE_FILES_SKIPPED = {"README.md", "EDITION"}
+
+
+def ignore(message: str) -> None:
+    """The default for info lines nobody asked to see."""
 
 
 @contextmanager
@@ -48,17 +56,36 @@ def build_edition(
     warn: Warn,
     now: datetime | None = None,
     stage: Stage = quiet_stage,
+    sources: Sequence[SourceDef] = (),
+    window: Window | None = None,
+    fetcher: Fetcher | None = None,
+    info: Warn = ignore,
 ) -> Edition:
-    """Read, sort, summarize and render one edition; raises NoArticlesError when nothing is usable."""
+    """Read, sort, summarize and render one edition; raises NoArticlesError when nothing is usable.
+
+    Sources are the configured ``[[sources]]`` plus ``sources``; ``window`` defaults to the
+    edition's own (window.py), and applies to files and sources alike.
+    """
+    span = window or edition_window(config.window, edition)
     with stage("ingest"):
-        articles = read_articles(inputs, warn)
-    briefing = make_briefing(config, articles, edition, now=now, stage=stage)
+        files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
+    with stage("sources"):
+        gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
+    articles = require_articles([*files, *gathered.articles], span)
+    previous = stories.previous_key_sentences(out_dir, edition, warn)
+    briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
     with stage("render"):
         from . import render  # WeasyPrint loads only for commands that render
 
         paths = render.write_outputs(briefing, out_dir, formats, config.render)
     save_briefing(briefing, archive_path(out_dir, edition))
     return Edition(briefing, tuple(paths))
+
+
+def require_articles(articles: list[Article], window: Window) -> list[Article]:
+    if not articles:
+        raise NoArticlesError(f"no usable articles inside the edition window {window}; nothing to brief")
+    return articles
 
 
 def read_articles(inputs: Sequence[Path], warn: Warn) -> list[Article]:
@@ -75,22 +102,32 @@ def make_briefing(
     *,
     now: datetime | None = None,
     stage: Stage = quiet_stage,
+    window: Window | None = None,
+    gathered: Gathered = Gathered(),
+    previous: Sequence[str] = (),
 ) -> Briefing:
+    """``previous`` holds the key sentences of the previous edition, which are not repeated."""
     with stage("sentences"):
         by_article = sentences.split_articles(articles)
+    with stage("stories"):
+        found = stories.find_stories(articles, by_article, previous, config.summary.dedupe_threshold)
     with stage("classify"):
         placements = classify_articles(config, articles, by_article)
     with stage("summarize"):
-        picks = pick_key_sentences(config, pool_by_section(placements))
+        picks = pick_key_sentences(config, found.without_repeats(pool_by_section(placements)))
     with stage("compose"):
-        return compose(
+        briefing = compose(
             config,
             edition,
             now or datetime.now(timezone.utc),
             {a.id: a for a in articles},
             picks,
+            carriers=found.carriers,
             sentence_count=sum(len(s) for s in by_article.values()),
+            health=with_used(gathered.health, found.cited(picks), gathered.source_of),
+            window=window.as_tuple() if window else None,
         )
+    return found.mark_new(briefing, picks)
 
 
 def classify_articles(

@@ -1,0 +1,304 @@
+"""HTTP for feeds and article pages: one polite, bounded client with an on-disk cache.
+
+Everything fetched comes from servers we do not control, so every response is bounded
+in time (``http.timeout`` for the whole body, not only between packets), in size
+(``http.max_bytes``, counted while streaming) and in redirects (``http.max_redirects``,
+each hop re-checked: only http/https, never ``file:``, ``ftp:`` or ``data:``).
+Concurrency is bounded overall (``http.concurrency``) and per host (``http.per_host``).
+
+Address policy (SSRF): the operator chooses the sources, but feed items and redirects
+point wherever the feed's author likes, including ``http://169.254.169.254/`` or an
+intranet service. So an address the operator named (a source URL) is trusted for its
+host and port; any other URL that resolves to a loopback, private, link-local or
+otherwise non-public address is refused unless ``http.allow_private = true``. The check
+resolves the name before the request, so a DNS answer that changes between the check
+and the connection (rebinding) is not covered; run the briefing where such addresses
+hold nothing sensitive if that matters.
+
+The cache keeps each 200 response with its ``ETag``/``Last-Modified`` and revalidates
+with a conditional GET, so re-running an edition transfers no bodies the server says
+are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from .config import HttpConfig
+from .errors import InputError
+from .fsutil import atomic_write_bytes
+
+__all__ = ["Cache", "FetchError", "FetchStats", "Fetcher", "Response", "host_port"]
+
+SCHEMES = ("http", "https")
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Accept header: feeds first, then pages; servers that negotiate pick something we read.
+ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.1"
+
+
+class FetchError(InputError):
+    """One address could not be fetched; ``cause`` is the short reason for the health box."""
+
+    def __init__(self, url: str, cause: str) -> None:
+        super().__init__(f"{url}: {cause}")
+        self.url = url
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class Response:
+    """A finished 2xx response (or its cached copy after a 304)."""
+
+    url: str  # the address asked for
+    final_url: str  # after redirects
+    status: int
+    content_type: str
+    content: bytes
+    from_cache: bool = False
+
+
+@dataclass
+class FetchStats:
+    """Counts for the benchmark and the cache tests; updated under the fetcher's lock."""
+
+    requests: int = 0
+    downloads: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    location: str
+
+
+def host_port(url: str) -> tuple[str, int]:
+    """The (host, port) an address connects to, the unit of trust and of politeness."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (parts.hostname or "").lower(), port or (443 if parts.scheme == "https" else 80)
+
+
+class Cache:
+    """Responses on disk, one file each: a JSON line of metadata, then the body."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, url: str) -> Path:
+        return self.folder / f"{hashlib.sha256(url.encode('utf-8')).hexdigest()}.http"
+
+    def load(self, url: str) -> tuple[dict[str, str], bytes] | None:
+        """Metadata and body, or None when absent or unreadable (a damaged entry is a miss)."""
+        try:
+            head, _, body = self._path(url).read_bytes().partition(b"\n")
+            meta = json.loads(head)
+        except (OSError, ValueError):
+            return None
+        return (meta, body) if isinstance(meta, dict) else None
+
+    def store(self, url: str, response: httpx.Response, body: bytes) -> None:
+        meta = {
+            "etag": response.headers.get("etag", ""),
+            "last_modified": response.headers.get("last-modified", ""),
+            "content_type": response.headers.get("content-type", ""),
+        }
+        if meta["etag"] or meta["last_modified"]:
+            atomic_write_bytes(self._path(url), json.dumps(meta).encode("utf-8") + b"\n" + body)
+
+
+@dataclass
+class Fetcher:
+    """GET with limits, address policy, cache and per-host politeness; thread-safe."""
+
+    http: HttpConfig
+    cache: Cache | None = None
+    stats: FetchStats = field(default_factory=FetchStats)
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(self.http.timeout),
+            follow_redirects=False,  # every hop is checked by us
+            headers={"User-Agent": self.http.user_agent, "Accept": ACCEPT},
+            limits=httpx.Limits(max_connections=self.http.concurrency, max_keepalive_connections=self.http.concurrency),
+            trust_env=False,  # no proxies or .netrc from the environment: config is the only input
+        )
+        self._lock = threading.Lock()
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str, trusted: frozenset[tuple[str, int]] = frozenset()) -> Response:
+        """The body at ``url`` after at most ``http.max_redirects`` checked redirects.
+
+        ``trusted`` holds the (host, port) pairs the operator named, which may be private.
+        """
+        current = url
+        for _ in range(self.http.max_redirects + 1):
+            self._check_address(current, trusted)
+            with self._host_slot(host_port(current)[0]):
+                outcome = self._request(url, current)
+            if isinstance(outcome, Response):
+                return outcome
+            current = outcome.location
+        raise FetchError(url, f"redirect: more than {self.http.max_redirects} redirects")
+
+    def get_many(self, urls: Sequence[str], trusted: frozenset[tuple[str, int]] = frozenset()) -> list[Response | FetchError]:
+        """Every address fetched with bounded concurrency; failures are returned, not raised."""
+
+        def attempt(url: str) -> Response | FetchError:
+            try:
+                return self.get(url, trusted)
+            except FetchError as exc:
+                return exc
+
+        if not urls:
+            return []
+        with ThreadPoolExecutor(max_workers=max(1, min(self.http.concurrency, len(urls)))) as pool:
+            return list(pool.map(attempt, urls))
+
+    @contextmanager
+    def _host_slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            slot = self._hosts.setdefault(host, threading.BoundedSemaphore(max(1, self.http.per_host)))
+        with slot:
+            yield
+
+    def _check_address(self, url: str, trusted: frozenset[tuple[str, int]]) -> None:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in SCHEMES:
+            raise FetchError(url, f"refused: scheme {parts.scheme or '(none)'!r} is not http or https")
+        if not parts.hostname:
+            raise FetchError(url, "refused: no host in the address")
+        target = host_port(url)
+        if self.http.allow_private or target in trusted:
+            return
+        for address in _resolve(url, *target):
+            if not address.is_global:
+                raise FetchError(
+                    url,
+                    f"refused: {target[0]} is a non-public address ({address}); "
+                    "set http.allow_private = true to allow",
+                )
+
+    def _request(self, url: str, current: str) -> Response | _Redirect:
+        cached = self.cache.load(current) if self.cache else None
+        deadline = time.monotonic() + self.http.timeout
+        try:
+            with self._client.stream("GET", current, headers=_validators(cached)) as response:
+                self._count(requests=1)
+                if response.status_code == 304 and cached:
+                    self._count(not_modified=1)
+                    meta, body = cached
+                    return Response(url, current, 200, meta.get("content_type", ""), body, from_cache=True)
+                if response.status_code in REDIRECTS:
+                    return _Redirect(_location(url, current, response))
+                if response.status_code >= 400:
+                    raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+                if not 200 <= response.status_code < 300:
+                    raise FetchError(url, f"HTTP {response.status_code}: unexpected status")
+                body = self._read_body(url, response, deadline)
+        except httpx.TimeoutException:
+            raise FetchError(url, f"timeout after {self.http.timeout:g} s") from None
+        except httpx.ConnectError as exc:
+            raise FetchError(url, _connect_cause(exc, current)) from None
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"protocol error: {exc}") from None
+        except httpx.InvalidURL as exc:  # also raised for a malformed Location header
+            raise FetchError(url, f"refused: invalid address in the request or a redirect ({exc})") from None
+        if self.cache:
+            self.cache.store(current, response, body)
+        self._count(downloads=1, bytes=len(body))
+        return Response(url, current, response.status_code, response.headers.get("content-type", ""), body)
+
+    def _read_body(self, url: str, response: httpx.Response, deadline: float) -> bytes:
+        """The body, stopped at ``max_bytes`` (decoded size, so gzip cannot slip past) or the deadline."""
+        limit = self.http.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(url, f"too large: {int(declared):,} bytes declared (limit {limit:,})")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(url, f"too large: more than {limit:,} bytes (limit http.max_bytes)")
+            if time.monotonic() > deadline:
+                raise FetchError(url, f"timeout: body not complete after {self.http.timeout:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _count(self, **amounts: int) -> None:
+        with self._lock:
+            for name, amount in amounts.items():
+                setattr(self.stats, name, getattr(self.stats, name) + amount)
+
+
+def _validators(cached: tuple[dict[str, str], bytes] | None) -> dict[str, str]:
+    if not cached:
+        return {}
+    meta = cached[0]
+    headers = {"If-None-Match": meta.get("etag", ""), "If-Modified-Since": meta.get("last_modified", "")}
+    return {k: v for k, v in headers.items() if v}
+
+
+def _location(url: str, current: str, response: httpx.Response) -> str:
+    location = response.headers.get("location", "").strip()
+    if not location:
+        raise FetchError(url, f"redirect: HTTP {response.status_code} without a Location")
+    target = urljoin(current, location)
+    if urlsplit(target).scheme.lower() not in SCHEMES:
+        raise FetchError(url, f"refused: redirect to {urlsplit(target).scheme or 'a relative'!s}: address ({target[:80]})")
+    return target
+
+
+def _resolve(url: str, host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address the host name resolves to (IPv4-mapped IPv6 seen as IPv4)."""
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+        infos = [(None, None, None, None, (str(literal), port))]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError(url, f"DNS: cannot resolve {host} ({getattr(exc, 'strerror', None) or exc})") from None
+    addresses = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        addresses.append(address)
+    return addresses
+
+
+def _connect_cause(exc: httpx.ConnectError, current: str) -> str:
+    """DNS failures and refused connections look alike in httpx; the cause chain tells them apart."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return f"DNS: cannot resolve {host_port(current)[0]} ({cause.strerror or cause})"
+        cause = cause.__cause__ or cause.__context__
+    return f"connection failed: {exc}"

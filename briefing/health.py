@@ -1,0 +1,73 @@
+"""Source health: what each source did this run, and which sources have gone quiet.
+
+A source is stale when it has shown no item it had not shown before for
+``http.stale_days`` days. That needs a memory across runs: ``sources.json`` in the data
+folder keeps, per source address, the edition-window end at which it last had something
+new (window ends, not the wall clock, so re-running an edition changes nothing).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .fsutil import atomic_write_text
+from .models import SourceHealth
+
+__all__ = ["SourceRecords", "health_line", "with_used"]
+
+RECORDS_FILE = "sources.json"
+
+
+class SourceRecords:
+    """Per source address: when it last had a new item."""
+
+    def __init__(self, path: Path, last_new: Mapping[str, datetime]) -> None:
+        self.path = path
+        self.last_new = dict(last_new)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> SourceRecords:
+        """The record in the data folder; a missing or damaged file starts afresh."""
+        path = data_dir / RECORDS_FILE
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+            return cls(path, {str(k): datetime.fromisoformat(v["last_new"]) for k, v in raw.items()})
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return cls(path, {})
+
+    def is_stale(self, source: str, had_new: bool, now: datetime, stale_days: int) -> bool:
+        """Whether ``source`` has had nothing new for ``stale_days``; a source seen for the
+        first time starts its clock now rather than counting as stale."""
+        if had_new or source not in self.last_new:
+            self.last_new[source] = max(now, self.last_new.get(source, now))
+        return now - self.last_new[source] >= timedelta(days=stale_days)
+
+    def save(self) -> None:
+        payload = {k: {"last_new": v.isoformat()} for k, v in sorted(self.last_new.items())}
+        atomic_write_text(self.path, json.dumps(payload, indent=1))
+
+
+def with_used(
+    health: Sequence[SourceHealth], cited: Iterable[str], source_of: Mapping[str, str]
+) -> tuple[SourceHealth, ...]:
+    """Health with ``used`` = how many of each source's articles the briefing cites."""
+    counts: dict[str, int] = {}
+    for article_id in set(cited):
+        name = source_of.get(article_id)
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    return tuple(replace(h, used=counts.get(h.name, 0)) for h in health)
+
+
+def health_line(health: SourceHealth) -> str:
+    """One line for stderr, the same facts as the briefing's 'Sources' box."""
+    line = f"source {health.name}: {health.seen} seen, {health.in_window} in window, {health.used} used"
+    if health.stale:
+        line += "; stale"
+    if health.errors:
+        line += f"; {len(health.errors)} error{'s' if len(health.errors) > 1 else ''}: " + "; ".join(health.errors)
+    return line
