@@ -1,0 +1,138 @@
+"""`briefing build` with feeds, end to end through the real CLI against a server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from http_server import LocalServer, server  # noqa: F401 - the fixture
+
+from briefing.cli import main
+
+WIRE = [
+    "The leaders of Velmora and Ostravia signed a ceasefire agreement in Valdor on Tuesday after nine hours of talks.",
+    "The agreement commits both governments to withdraw heavy artillery from the border and halt hostilities from Dec. 1.",
+    "Velmora's Defence Ministry said troops would begin pulling back tanks and artillery from the Sava front on Thursday.",
+    "Foreign ministers of both countries will meet again in Valdor within 30 days to negotiate a peace treaty.",
+]
+
+
+def page(title: str, site: str, published: str, *paragraphs: str) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<!DOCTYPE html><html><head><title>{title} | {site}</title><meta property='og:site_name' content='{site}'>"
+            f"<meta property='article:published_time' content='{published}'></head><body><article><h1>{title}</h1>"
+            f"{body}</article></body></html>")
+
+
+def rss(title: str, link: str, item_title: str, date: str = "Tue, 24 Nov 2026 18:00:00 +0000") -> str:
+    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>{title}</title><item><title>{item_title}</title>"
+            f"<link>{link}</link><pubDate>{date}</pubDate><description>Summary.</description></item></channel></rss>")
+
+
+def build(tmp_path: Path, *args: str) -> Result:
+    env = {"BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path / "data")}
+    return CliRunner().invoke(main, ["build", "--out", str(tmp_path / "out"), "--formats", "txt", *args],
+                              env=env, catch_exceptions=False)
+
+
+def outlet(server: LocalServer, name: str, slug: str, *paragraphs: str, etag: str | None = None) -> str:
+    link = server.add(f"/{slug}/story.html", page("Ceasefire signed in Valdor", name, "2026-11-24T18:00:00+00:00",
+                                                    *paragraphs), etag=etag)
+    return server.add(f"/{slug}/feed.xml", rss(name, link, "Ceasefire signed in Valdor"), etag=etag,
+                      content_type="application/rss+xml")
+
+
+def key_sentence_lines(text: str) -> list[str]:
+    """Numbered key sentences of the text briefing, each joined onto one line."""
+    sections = text.split("\nSOURCES\n")[0].split("-" * 78, 1)[1]  # after the first section rule
+    return [" ".join(m.split()) for m in re.findall(r"^ +\d+\. (.*?)(?=^ +\d+\. |^\S|\Z)", sections, re.M | re.S)]
+
+
+def test_two_outlets_one_story_each_sentence_once_citing_both(server: LocalServer, tmp_path: Path) -> None:
+    feed_a = outlet(server, "Harrowgate Herald", "a", "VALDOR — " + WIRE[0], *WIRE[1:], "Critics in Lisk called it a surrender.")
+    feed_b = outlet(server, "Meridian Press", "b", *WIRE[:3], "Hours earlier, shelling hit the border town of Drevno.")
+    result = build(tmp_path, "--source", feed_a, "--source", feed_b, "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    lines = key_sentence_lines(text)
+    assert lines and all(line.endswith("[1][2]") for line in lines)
+    assert len({line for line in lines}) == len(lines)
+    shared = [w for w in WIRE[:3] if any(line.startswith(w) for line in lines)]
+    flat = " ".join(text.split())
+    assert shared and all(flat.count(w) == 1 for w in shared)
+    sources = text.split("SOURCES")[1]
+    assert "Harrowgate Herald" in sources and "Meridian Press" in sources
+    assert f"source {feed_a}: 1 seen, 1 in window, 1 used" in result.stderr
+    assert f"source {feed_b}: 1 seen, 1 in window, 1 used" in result.stderr
+    assert "SOURCE HEALTH" in text
+
+
+def test_rerun_of_the_same_edition_downloads_nothing(server: LocalServer, tmp_path: Path) -> None:
+    feed = outlet(server, "Meridian Press", "m", *WIRE, etag='"v1"')
+    assert build(tmp_path, "--source", feed, "--date", "2026-11-25").exit_code == 0
+    assert build(tmp_path, "--source", feed, "--date", "2026-11-25").exit_code == 0
+    assert server.not_modified == {"/m/feed.xml": 1, "/m/story.html": 1}
+    assert server.hits == {"/m/feed.xml": 2, "/m/story.html": 2}
+
+
+def test_failing_source_is_reported_and_the_edition_goes_on(server: LocalServer, tmp_path: Path) -> None:
+    good = outlet(server, "Meridian Press", "m", *WIRE)
+    missing = server.url("/gone/feed.xml")
+    result = build(tmp_path, "--source", good, "--source", missing, "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert f"warning: source {missing}: {missing}: HTTP 404 Not Found" in result.stderr
+    assert f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: {missing}: HTTP 404 Not Found" in result.stderr
+    text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    assert "HTTP 404 Not Found" in text.split("SOURCE HEALTH")[1]
+
+
+def test_nothing_usable_from_any_source_exits_3(server: LocalServer, tmp_path: Path) -> None:
+    result = build(tmp_path, "--source", server.url("/none.xml"), "--date", "2026-11-25")
+    assert result.exit_code == 3
+    assert "no usable articles inside the edition window 2026-11-24T06:00+00:00 – 2026-11-25T06:00+00:00" in result.stderr
+
+
+def test_configured_sources_and_new_since_yesterday(server: LocalServer, tmp_path: Path) -> None:
+    config = tmp_path / "briefing.toml"
+    feed = server.add("/feed.xml", "")
+    config.write_text(
+        f'[[sources]]\nname = "Meridian World"\nurl = "{feed}"\nsection = "military"\nlimit = 5\n\n'
+        f'[[sources]]\nname = "Switched off"\nurl = "{server.url("/off.xml")}"\nenabled = false\n', "utf-8")
+    day_one = server.add("/day1.html", page("Ceasefire signed", "Meridian", "2026-11-24T18:00:00+00:00", *WIRE))
+    server.add("/feed.xml", rss("Meridian", day_one, "Ceasefire signed"))
+    assert build(tmp_path, "--config", str(config), "--date", "2026-11-25").exit_code == 0
+    archive = json.loads((tmp_path / "out" / "briefing-2026-11-25.json").read_text("utf-8"))
+    printed = [k["text"] for s in archive["sections"] for k in s["sentences"]]
+    assert printed and server.hits["/off.xml"] == 0
+    assert archive["health"][0]["name"] == "Meridian World" and archive["health"][0]["used"] == 1
+
+    development = "Velmora's army said on Wednesday that the first tank battalion had left the Sava front under the ceasefire."
+    day_two = server.add("/day2.html", page("Troops pull back", "Meridian", "2026-11-25T18:00:00+00:00",
+                                            printed[0], development))
+    server.add("/feed.xml", rss("Meridian", day_two, "Troops pull back", "Wed, 25 Nov 2026 18:00:00 +0000"))
+    result = build(tmp_path, "--config", str(config), "--date", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    lines = key_sentence_lines((tmp_path / "out" / "briefing-2026-11-26.txt").read_text("utf-8"))
+    assert not any(printed[0] in line for line in lines)  # printed yesterday: not repeated
+    assert any(line.startswith(f"[NEW] {development}") for line in lines)
+
+
+def test_sample_build_drops_the_old_sample_with_an_info_line(tmp_path: Path) -> None:
+    result = build(tmp_path, "-v")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"2026-11-19-brannock-tarvania-border-post\.md: published 2026-11-19T16:40:00\+02:00, "
+                     r"outside the edition window .*; dropped", result.stderr)
+    text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    assert "Brannock vows response" not in text and "Covers:" in text
+    assert not (tmp_path / "data").exists()  # no sources, so nothing recorded
+
+
+def test_window_options(server: LocalServer, tmp_path: Path) -> None:
+    feed = outlet(server, "Meridian Press", "m", *WIRE)  # published 2026-11-24 18:00 UTC
+    outside = build(tmp_path, "--source", feed, "--date", "2026-11-25", "--hours", "6")
+    assert outside.exit_code == 3
+    inside = build(tmp_path, "--source", feed, "--since", "2026-11-24T17:00", "--until", "2026-11-24T19:00+00:00")
+    assert inside.exit_code == 0, inside.output
+    assert build(tmp_path, "--since", "soon").exit_code == 2

@@ -1,0 +1,104 @@
+"""Story grouping, sentence repeats across stories, and what is new since the previous edition."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from briefing.archive import archive_path, save_briefing
+from briefing.models import Article, Briefing, KeySentence, SectionDigest
+from briefing.sentences import split_articles
+from briefing.stories import find_stories, near_duplicate_groups, previous_key_sentences, shingles
+
+WIRE = [
+    "The leaders of Velmora and Ostravia agreed on Tuesday to a framework for a ceasefire along their disputed border.",
+    "The text commits both governments to a halt in hostilities from midnight on Dec. 1 and to talks within 30 days.",
+    "Velmora's Defence Ministry said 14 shells landed in residential streets of Drevno, killing two civilians.",
+    "Kestrel Foreign Minister Ilse Brandvold said monitors would be invited to observe the truce next week.",
+]
+QUOTE = "We will not accept any agreement that leaves our farmers without water for the summer harvest, the minister said."
+
+
+def article(aid: str, *paragraphs: str, source: str = "") -> Article:
+    return Article(id=aid, title=aid, paragraphs=paragraphs, source=source or aid)
+
+
+def test_two_outlets_carrying_one_story_are_grouped_unrelated_ones_not() -> None:
+    a = article("a", "VALDOR (MPA) — " + WIRE[0], *WIRE[1:])
+    b = article("b", "Our correspondent in Valdor reports on the summit.", *WIRE[:3], "Critics in Lisk called it a surrender.")
+    c = article("c", "Selvana declared a state of emergency after the River Ormen burst its banks in three provinces.",
+                "More than 38,000 people left their homes and the main railway line to the south was cut.")
+    stories = find_stories([a, b, c], split_articles([a, b, c]))
+    assert stories.carriers == {"a": ("a", "b"), "b": ("a", "b")}
+
+
+def test_equal_titles_alone_do_not_make_a_story() -> None:
+    a = Article(id="a", title="Ceasefire agreed", paragraphs=("Velmora and Ostravia signed a ceasefire in Valdor on Tuesday.",))
+    b = Article(id="b", title="Ceasefire agreed", paragraphs=("Rebels in Corvane agreed to stop fighting around the Tamsin dam.",))
+    assert find_stories([a, b], split_articles([a, b])).carriers == {}
+
+
+def test_a_repeated_sentence_is_kept_once_across_stories() -> None:
+    a = article("a", "Farmers in Esk blocked the highway for a third day over water rights.", QUOTE,
+                "Police in riot gear cleared one lane on Tuesday evening but the tractors returned overnight.",
+                "The regional governor promised a meeting with the farmers' union before the weekend.")
+    b = article("b", "The Tamsin dam talks stalled again on Wednesday in Mirenne.", QUOTE.replace("summer", "coming summer"),
+                "Engineers from Aurelbach said the reservoir was already a third below its usual level for November.",
+                "The Concord of Nations mediator left for Valdor without setting a date for the next round.")
+    by_article = split_articles([a, b])
+    stories = find_stories([a, b], by_article)
+    assert stories.carriers == {}  # two stories that share one quote
+    assert stories.repeats == {("b", 1)}
+    pools = stories.without_repeats({"domestic": [*by_article["a"], *by_article["b"]]})
+    assert [s.text for s in pools["domestic"]].count(QUOTE) == 1 and len(pools["domestic"]) == 7
+
+
+def test_previously_printed_sentences_drop_and_the_rest_of_their_story_is_new() -> None:
+    follow_up = article("f", WIRE[2], "Monitors from the Concord of Nations arrived in Drevno on Wednesday morning.")
+    other = article("o", "Selvana declared a state of emergency after the River Ormen burst its banks.")
+    by_article = split_articles([follow_up, other])
+    stories = find_stories([follow_up, other], by_article, previous=[WIRE[2]])
+    assert stories.repeats == {("f", 0)}
+    assert stories.new == {("f", 1)}
+    picks = {"military": [by_article["f"][1]], "domestic": [by_article["o"][0]]}
+    briefing = Briefing(
+        title="T", edition=date(2026, 11, 26), generated_at=datetime(2026, 11, 26, tzinfo=timezone.utc),
+        sections=(SectionDigest("military", "Military", (KeySentence(by_article["f"][1].text, (1,)),)),
+                  SectionDigest("domestic", "Domestic", (KeySentence(by_article["o"][0].text, (2,)),))),
+        sources=(), article_count=2, sentence_count=3,
+    )
+    marked = stories.mark_new(briefing, picks)
+    assert [[k.new for k in s.sentences] for s in marked.sections] == [[True], [False]]
+    assert stories.cited(picks) == {"f", "o"}
+
+
+def test_near_duplicate_groups_chain_and_skip_empty_sets() -> None:
+    base = shingles(" ".join(WIRE))
+    edited = shingles(" ".join(WIRE).replace("Tuesday", "Monday"))
+    groups = near_duplicate_groups([base, frozenset(), shingles(QUOTE), edited, frozenset()], 0.5, (64, 2))
+    assert groups == [[0, 3]]
+
+
+def test_many_distinct_articles_form_no_stories() -> None:
+    words = [f"w{i}" for i in range(5000)]
+    sets = [frozenset(f"{words[(i * 7 + k) % 5000]} {words[(i * 13 + k) % 5000]}" for k in range(40)) for i in range(400)]
+    assert near_duplicate_groups(sets, 0.2, (64, 2)) == []
+
+
+def test_previous_edition_is_the_latest_archive_before_this_one(tmp_path: Path) -> None:
+    def edition(day: date, text: str) -> None:
+        briefing = Briefing(title="T", edition=day, generated_at=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                            sections=(SectionDigest("d", "D", (KeySentence(text, (1,)),)),), sources=(),
+                            article_count=1, sentence_count=1)
+        save_briefing(briefing, archive_path(tmp_path, day))
+
+    edition(date(2026, 11, 23), "Two days ago.")
+    edition(date(2026, 11, 24), "Yesterday.")
+    edition(date(2026, 11, 25), "Today, an earlier run.")
+    (tmp_path / "briefing-notes.json").write_text("{}", "utf-8")
+    assert previous_key_sentences(tmp_path, date(2026, 11, 25), print) == ("Yesterday.",)
+    assert previous_key_sentences(tmp_path, date(2026, 11, 23), print) == ()
+    archive_path(tmp_path, date(2026, 11, 24)).write_text("{broken", "utf-8")
+    warnings: list[str] = []
+    assert previous_key_sentences(tmp_path, date(2026, 11, 25), warnings.append) == ()
+    assert "not a readable briefing archive" in warnings[0]
