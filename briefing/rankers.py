@@ -5,11 +5,14 @@ sentences), so these rankers redo the same arithmetic with numpy and scipy spars
 matrices: the same stems (``nlp.stems``, which is sumy's ``_to_words_set`` for our
 tokenizer), the same term weights, thresholds and normalizations, and the same
 power-iteration stopping rules, so scores agree to rounding and picks agree except
-where two scores are within rounding of each other.
+where two scores are within rounding of each other. Copies of a sentence get bit-equal
+scores (their rows are identical), as sumy's ratings, keyed by text, give them.
 
-Memory stays proportional to the graph's edges, not to the square of the pool: the
-similarity products are computed a block of rows at a time and only the kept edges
-are stored.
+LexRank must look at every pair of sentences sharing a stem, about a fifth of all pairs
+in news, so its time grows with the square of the pool; its memory follows the kept
+edges, as the similarity products are made a block of rows at a time. TextRank keeps
+every such pair as an edge, so its weights are never stored (see ``OverlapWeights``)
+and its time and memory grow linearly.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from .models import Sentence
 
 __all__ = ["lexrank_scores", "textrank_scores"]
 
-#: sumy's LexRank defaults: an edge needs idf-modified cosine above the threshold;
-#: the (unnormalized-step) power method stops once a step moves less than epsilon.
+#: sumy's LexRank defaults: an edge needs an idf-modified cosine above the threshold;
+#: the power method stops once a step moves the unit-length vector by at most epsilon.
 LEXRANK_THRESHOLD = 0.1
 LEXRANK_EPSILON = 0.1
 #: sumy's TextRank defaults, including its guard against rows that sum to zero.
@@ -44,8 +47,7 @@ def lexrank_scores(sentences: Sequence[Sentence]) -> list[float]:
         return []
     counts = term_counts(sentence_terms(sentences))
     adjacency = thresholded_cosine_graph(idf_modified_tfidf(counts), LEXRANK_THRESHOLD)
-    scores = lexrank_power_method(adjacency, LEXRANK_EPSILON)
-    return scores_shared_by_repeats(sentences, scores)
+    return lexrank_power_method(adjacency, LEXRANK_EPSILON).tolist()
 
 
 def textrank_scores(sentences: Sequence[Sentence]) -> list[float]:
@@ -53,8 +55,7 @@ def textrank_scores(sentences: Sequence[Sentence]) -> list[float]:
     if not sentences:
         return []
     weights = OverlapWeights(term_counts(sentence_terms(sentences)))
-    scores = textrank_power_method(weights, TEXTRANK_DAMPING, TEXTRANK_EPSILON)
-    return scores_shared_by_repeats(sentences, scores)
+    return textrank_power_method(weights, TEXTRANK_DAMPING, TEXTRANK_EPSILON).tolist()
 
 
 def sentence_terms(sentences: Sequence[Sentence]) -> list[list[str]]:
@@ -83,8 +84,9 @@ def idf_modified_tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     largest tf, idf = log(N / (1 + df)) (which is zero or negative for very common terms;
     the cosine squares it). Rows with zero weight stay zero, so their cosine is 0 as in sumy."""
     n = counts.shape[0]
-    max_tf = counts.max(axis=1).toarray().ravel()
-    max_tf[max_tf == 0] = 1.0
+    max_tf = np.ones(n)
+    if counts.nnz:
+        max_tf = np.maximum(counts.max(axis=1).toarray().ravel(), 1.0)
     tf = _rows_divided(counts, max_tf)
     df = np.diff(counts.tocsc().indptr)
     idf = idf_by_document_frequency(n, df)
@@ -206,13 +208,6 @@ def textrank_power_method(weights: OverlapWeights, damping: float, epsilon: floa
         step = np.linalg.norm(following - p)
         p = following
     return p
-
-
-def scores_shared_by_repeats(sentences: Sequence[Sentence], scores: np.ndarray) -> list[float]:
-    """sumy keys its ratings by sentence text, so every copy of a repeated sentence gets
-    the score of the last copy; we do the same so that ties break the same way."""
-    last_copy = {s.text.strip(): i for i, s in enumerate(sentences)}
-    return [float(scores[last_copy[s.text.strip()]]) for s in sentences]
 
 
 def _rows_divided(matrix: sparse.csr_matrix, divisors: np.ndarray) -> sparse.csr_matrix:
