@@ -42,6 +42,8 @@ STATES_LEXICON = "states.toml"
 #: Share of its weight that another section's term keeps after a frame term; the rest goes
 #: to the frame's section.
 FRAME_DISCOUNT = 0.4
+#: Weight kept by terms in an opening background clause.
+BACKGROUND = 0.5
 #: Evidence a sentence needs to be placed at all (own plus context).
 PLACED = 0.8
 #: Own evidence at which context is no longer consulted; below it context counts in proportion.
@@ -59,6 +61,9 @@ HINT_WEIGHT = 1.0
 MAX_EVIDENCE = 8
 
 _HYPHENS = re.compile(r"[-\u2010-\u2015]")
+#: Words that open a background clause when they start a sentence ("After the talks, ...").
+SUBORDINATORS = ("after", "before", "despite", "while", "as", "when", "since", "although", "though",
+                 "following", "amid", "until", "during")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s|[()\u2014]|\s[-\u2013]\s")
 CLAUSE = "|"
 #: Most states one sentence can add evidence for (a list of ten countries is not ten times the cue).
@@ -163,22 +168,27 @@ def place(lexicon: Lexicon, sentences: Sequence[Sentence], own: Sequence[Evidenc
     combined = list(evidence.scores)
     for vote in votes.values():
         _add(combined, vote, reliance)
-    best = max(range(len(combined)), key=lambda k: (combined[k], -k))
-    other = len(lexicon.ids) - 1
+    best = _argmax(combined)
     if combined[best] < PLACED:
-        score = 0.5 * (1.0 - combined[best] / PLACED)
-        return Placement(sentences[i], OTHER, round(0.5 + score, 4), explain(lexicon, evidence, other, ("vague",)))
-    own_best = max(range(len(evidence.scores)), key=lambda k: (evidence.scores[k], -k))
-    decided_by_context = own_best != best or evidence.scores[best] < PLACED
+        # confidence that there is nothing to place: 1.0 for no evidence at all
+        score = 1.0 - 0.5 * combined[best] / PLACED
+        cues = explain(evidence, len(lexicon.ids) - 1, ())
+        return Placement(sentences[i], OTHER, round(score, 4), ("vague", *cues)[:MAX_EVIDENCE])
+    decided_by_context = _argmax(evidence.scores) != best or evidence.scores[best] < PLACED
     rules = tuple(
         f"context:{name}" for name, vote in sorted(votes.items(), key=lambda kv: -kv[1][best])
-        if decided_by_context and vote[best] * reliance >= 0.2
-    )
+        if vote[best] * reliance >= 0.2
+    ) if decided_by_context else ()
     score = combined[best] / (sum(combined) + 1.0)
-    return Placement(sentences[i], lexicon.ids[best], round(score, 4), explain(lexicon, evidence, best, rules))
+    return Placement(sentences[i], lexicon.ids[best], round(score, 4), explain(evidence, best, rules))
 
 
-def explain(lexicon: Lexicon, evidence: Evidence, best: int, rules: tuple[str, ...]) -> tuple[str, ...]:
+def _argmax(values: Sequence[float]) -> int:
+    """Index of the largest value; ties go to the earlier (configured) section."""
+    return max(range(len(values)), key=lambda k: (values[k], -k))
+
+
+def explain(evidence: Evidence, best: int, rules: tuple[str, ...]) -> tuple[str, ...]:
     """The cues for the chosen class first (strongest first), then the rules, then competing cues."""
     ordered = sorted((c for c in evidence.cues if c.weight > 0), key=lambda c: (c.label != best, -c.weight))
     mine = [c.evidence for c in ordered if c.label == best]
@@ -203,10 +213,13 @@ def sentence_evidence(lexicon: Lexicon, text: str) -> Evidence:
     # a frame word inside another section's phrase ("foreign policy") governs nothing
     frames = [(start, _clause_end(tokens, start), label, name) for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label})]
+    background = _fronted_clause_end(tokens)
     scores = [0.0] * len(lexicon.ids)
     found: list[Cue] = []
     for start, _, cues in matches:
         for cue in cues:
+            if start < background:
+                cue = replace(cue, weight=cue.weight * BACKGROUND)
             frame = next(((f_label, name) for f_start, f_end, f_label, name in frames
                           if f_start < start < f_end and f_label != cue.label), None)
             if frame is None:
@@ -269,6 +282,20 @@ def match_terms(lexicon: Lexicon, tokens: Sequence[str]) -> list[tuple[int, int,
         else:
             i += 1
     return found
+
+
+def _fronted_clause_end(tokens: Sequence[str]) -> int:
+    """End of an opening subordinate clause ("Hours before the summit opened, ..."), which
+    news writing uses for background, not for the main event; 0 when there is none."""
+    end = _clause_end(tokens, 0)
+    if end < len(tokens) and any(t in _subordinator_stems() for t in tokens[:min(end, 3)]):
+        return end
+    return 0
+
+
+@lru_cache(maxsize=1)
+def _subordinator_stems() -> frozenset[str]:
+    return frozenset(map(_stem, SUBORDINATORS))
 
 
 def _clause_end(tokens: Sequence[str], start: int) -> int:

@@ -239,3 +239,8 @@ def print_picks(picks: dict[str, Sequence[Sentence]], as_json: bool) -> None:
 from .deliver.commands import register as register_delivery  # noqa: E402 - needs the helpers above
 
 register_delivery(main)
+
+# Quality measurement against labelled data (eval sections; eval summaries).
+from .evaluation.commands import eval_group  # noqa: E402 - needs the helpers above
+
+main.add_command(eval_group)

@@ -1,0 +1,225 @@
+"""ROUGE of every summarizer against reference extracts, each at the reference's own budget.
+
+A data set is two folders of ``NNN.txt`` files: articles (first line the title, then one
+paragraph a line) and reference extracts (the chosen sentences run together). Every
+system picks k sentences of an article, k being how many of the article's own sentences
+(pysbd per paragraph, title excluded) appear verbatim in the reference, so systems are
+compared at the length the reference editors chose. Scores are ``rouge-score`` F1 with
+stemming (ROUGE-1, ROUGE-2 and ROUGE-L over the whole text, not ``rougeLsum``), the
+mean over articles, times 100: the rule the issue's figures were measured with.
+
+Articles split deterministically by a hash of their id into a development half (tune
+there) and a held-out half (measure there, rarely), so a tuned ranker is judged on
+articles it never saw.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .. import nlp, salience, summarize
+from ..errors import InputError
+from ..fsutil import atomic_write_text
+from ..models import Article, Sentence
+
+__all__ = [
+    "Case", "Score", "LEAD", "SPLITS", "default_algorithms", "evaluate", "evaluate_all",
+    "format_table", "load_cases", "reference_budget", "split_of", "write_json",
+]
+
+LEAD = "lead"
+SPLITS = ("dev", "heldout", "all")
+METRICS = ("rouge1", "rouge2", "rougeL")
+#: Encodings tried in turn: the data set mixes UTF-8 with Latin-1 files, and Latin-1
+#: decodes any byte string, so it comes last.
+ENCODINGS = ("utf-8", "latin-1")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One article with its sentences, its reference extract and the sentence budget."""
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+    reference: str
+    budget: int
+
+
+@dataclass(frozen=True)
+class Score:
+    """Mean ROUGE F1 (x100) of one algorithm over a set of cases, and how fast it ranked."""
+
+    algorithm: str
+    articles: int
+    rouge1: float
+    rouge2: float
+    rougeL: float
+    sentences: int
+    seconds: float
+
+    @property
+    def sentences_per_second(self) -> float:
+        return self.sentences / self.seconds if self.seconds > 0 else float("inf")
+
+
+def read_text(path: Path) -> str:
+    """The file's text in the first encoding that decodes it."""
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: cannot decode as {' or '.join(ENCODINGS)}")  # unreachable with latin-1 last
+
+
+def read_article(path: Path) -> Article:
+    """Title from the first line; every further non-empty line is a paragraph (the data
+    set writes bullet points as consecutive lines, each its own paragraph)."""
+    title, _, body = read_text(path).partition("\n")
+    paragraphs = tuple(line.strip() for line in body.splitlines() if line.strip())
+    if not paragraphs:
+        raise InputError(f"{path}: no text after the title line")
+    return Article(id=path.stem, title=title.strip(), paragraphs=paragraphs, origin=str(path))
+
+
+def article_sentences(article: Article) -> tuple[Sentence, ...]:
+    """Every pysbd sentence of every paragraph, fragments included: the budget rule counts
+    the article's own sentences, so no system gets a pre-filtered pool."""
+    sentences: list[Sentence] = []
+    for p, paragraph in enumerate(article.paragraphs):
+        for text in nlp.split_sentences(paragraph):
+            sentences.append(Sentence(article.id, len(sentences), p, text))
+    return tuple(sentences)
+
+
+def reference_budget(sentences: Sequence[Sentence], reference: str) -> int:
+    """How many of the article's sentences the reference contains verbatim."""
+    return sum(1 for s in sentences if s.text in reference)
+
+
+def split_of(article_id: str) -> str:
+    """``dev`` or ``heldout``: a hash of the id, so the halves do not depend on file order
+    and an article keeps its half when others are added."""
+    return "dev" if zlib.crc32(article_id.encode("utf-8")) % 2 == 0 else "heldout"
+
+
+def load_cases(
+    articles_dir: Path,
+    summaries_dir: Path,
+    split: str = "all",
+    warn: Callable[[str], None] = lambda message: None,
+) -> list[Case]:
+    """Every usable article of the split, by file name; an article without a reference,
+    or one that shares no sentence with its reference, is reported and left out."""
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    if not articles_dir.is_dir():
+        raise InputError(f"{articles_dir}: not a folder of articles")
+    cases: list[Case] = []
+    for path in sorted(articles_dir.glob("*.txt")):
+        if split != "all" and split_of(path.stem) != split:
+            continue
+        try:
+            cases.append(read_case(path, summaries_dir / path.name))
+        except (InputError, OSError) as exc:
+            warn(str(exc) if isinstance(exc, InputError) else f"{path}: {exc.strerror or exc}")
+    return cases
+
+
+def read_case(article_path: Path, summary_path: Path) -> Case:
+    if not summary_path.is_file():
+        raise InputError(f"{article_path}: no reference extract at {summary_path}")
+    article = read_article(article_path)
+    sentences = article_sentences(article)
+    reference = read_text(summary_path).strip()
+    budget = reference_budget(sentences, reference)
+    if budget == 0:
+        raise InputError(f"{summary_path}: shares no sentence with {article_path}")
+    return Case(article, sentences, reference, budget)
+
+
+def lead_scores(sentences: Sequence[Sentence]) -> list[float]:
+    """Lead-k: earlier in its article is better."""
+    return [-float(s.index) for s in sentences]
+
+
+def default_algorithms() -> list[str]:
+    """Every registered scorer, then Lead-k."""
+    return [*sorted(summarize.SCORERS), LEAD]
+
+
+def system_picks(case: Case, algorithm: str) -> list[int]:
+    """The sentences an algorithm picks at the case's budget: sumy's algorithms with the
+    plain rule (best first, no de-duplication, as the issue's figures were measured),
+    ours with the readability rule it ships with."""
+    if algorithm == LEAD:
+        return summarize.select(case.sentences, lead_scores(case.sentences), case.budget, None)
+    scores = summarize.scorer(algorithm)(case.sentences)
+    antecedents = salience.antecedents(case.sentences) if algorithm == salience.NAME else None
+    return summarize.select(case.sentences, scores, case.budget, None, antecedents)
+
+
+def rouge_f1(reference: str, system: str) -> dict[str, float]:
+    from rouge_score import rouge_scorer  # an evaluation-only dependency (extra "eval")
+
+    scores = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True).score(reference, system)
+    return {metric: scores[metric].fmeasure for metric in METRICS}
+
+
+def evaluate(cases: Sequence[Case], algorithm: str) -> Score:
+    """Mean ROUGE F1 of one algorithm; the time counted is ranking and picking only."""
+    totals = dict.fromkeys(METRICS, 0.0)
+    seconds = 0.0
+    for case in cases:
+        started = time.perf_counter()
+        picks = system_picks(case, algorithm)
+        seconds += time.perf_counter() - started
+        system = " ".join(case.sentences[i].text for i in picks)
+        for metric, value in rouge_f1(case.reference, system).items():
+            totals[metric] += value
+    count = max(len(cases), 1)
+    return Score(
+        algorithm=algorithm,
+        articles=len(cases),
+        sentences=sum(len(c.sentences) for c in cases),
+        seconds=seconds,
+        **{metric: 100 * total / count for metric, total in totals.items()},
+    )
+
+
+def evaluate_all(cases: Sequence[Case], algorithms: Iterable[str]) -> list[Score]:
+    """Scores of every algorithm on the same cases; tokens are cached first, so no
+    algorithm's speed includes tokenizing that another's run already paid for."""
+    for case in cases:
+        for sentence in case.sentences:
+            nlp.stems(sentence.text)
+    return [evaluate(cases, algorithm) for algorithm in algorithms]
+
+
+def format_table(scores: Sequence[Score], title: str = "") -> str:
+    """A Markdown table, best ROUGE-2 first."""
+    lines = [f"{title}\n" if title else ""]
+    lines.append("| algorithm | ROUGE-1 | ROUGE-2 | ROUGE-L | sentences/s |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for s in sorted(scores, key=lambda s: s.rouge2, reverse=True):
+        lines.append(
+            f"| {s.algorithm} | {s.rouge1:.2f} | {s.rouge2:.2f} | {s.rougeL:.2f} | {s.sentences_per_second:,.0f} |"
+        )
+    return "\n".join(line for line in lines if line)
+
+
+def scores_document(scores_by_split: dict[str, Sequence[Score]]) -> dict[str, object]:
+    return {
+        split: [{**asdict(s), "sentences_per_second": s.sentences_per_second} for s in scores]
+        for split, scores in scores_by_split.items()
+    }
+
+
+def write_json(path: Path, scores_by_split: dict[str, Sequence[Score]]) -> Path:
+    return atomic_write_text(path, json.dumps(scores_document(scores_by_split), indent=2) + "\n")

@@ -1,0 +1,237 @@
+"""The section classifier: crafted sentences per section and per SECTIONS.md tie-break rule,
+user-configured taxonomies, context inheritance in mixed articles, and its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from briefing.classify import OTHER, classify, sentence_scores, states_named, tokenize
+from briefing.config import SectionDef, default_sections, merge_sections
+from briefing.errors import ConfigError
+from briefing.models import Article, Sentence
+
+DEFAULT = default_sections()
+
+
+def article_of(*paragraphs: tuple[str, ...], title: str = "", hint: str | None = None) -> tuple[Article, list[Sentence]]:
+    """An article whose paragraphs are given as tuples of sentences."""
+    sentences = [Sentence("a1", 0, p, text) for p, para in enumerate(paragraphs) for text in para]
+    sentences = [replace(s, index=i) for i, s in enumerate(sentences)]
+    article = Article("a1", title, tuple(" ".join(p) for p in paragraphs), section_hint=hint)
+    return article, sentences
+
+
+def section_of(text: str, sections=DEFAULT) -> str:
+    article, sentences = article_of((text,))
+    return classify(article, sentences, sections)[0].section
+
+
+CRAFTED = [
+    # diplomacy: talks, summits, treaties, sanctions, envoys, recognition, UN decisions
+    ("The foreign ministers of Chile and Peru met in Lima for talks on their maritime border.", "diplomacy"),
+    ("Leaders of the southern African bloc opened a two-day summit on trade and security.", "diplomacy"),
+    ("Canberra and Jakarta signed a treaty on fishing rights in the Timor Sea.", "diplomacy"),
+    ("The European Union extended its sanctions on Minsk for another six months.", "diplomacy"),
+    ("Norway's envoy shuttled between the two delegations throughout the night.", "diplomacy"),
+    ("The Security Council adopted a resolution condemning the seizure of the embassy.", "diplomacy"),
+    # military: fighting, strikes, bombings, casualties, deployments, weapons
+    ("Rebels ambushed an army convoy in the hills, killing twelve soldiers.", "military"),
+    ("Warplanes carried out air strikes on militant positions near the border overnight.", "military"),
+    ("A car bomb exploded outside a checkpoint, wounding at least 20 people.", "military"),
+    ("The defence ministry said two battalions would be deployed to the eastern front line.", "military"),
+    ("Artillery shelling of the port city continued for a third day.", "military"),
+    ("The navy test-fired a new cruise missile from a submarine.", "military"),
+    # domestic: elections, parliament, courts, police, protests, policy, disasters
+    ("Voters in the province go to the polls on Sunday to elect a new regional assembly.", "domestic"),
+    ("Parliament passed a bill raising the state pension age to 66.", "domestic"),
+    ("Police arrested three men after a jewellery shop robbery in the city centre.", "domestic"),
+    ("Thousands of teachers went on strike over pay and school funding.", "domestic"),
+    ("The supreme court struck down the new election law as unconstitutional.", "domestic"),
+    ("Rescue workers searched for survivors after floods swept through the valley.", "domestic"),
+    # other: business, sport, science, culture, vague
+    ("Shares in the chipmaker jumped 9 percent after quarterly profits beat forecasts.", OTHER),
+    ("The striker scored twice as United beat City 3-1 in the league.", OTHER),
+    ("Astronomers have found water vapour on a planet orbiting a nearby star.", OTHER),
+    ("The film won three awards at the festival, including best actor.", OTHER),
+    ("It was not clear when that would happen.", OTHER),
+]
+
+TIE_BREAKS = [
+    # 1. reported violence is military even when diplomats are quoted about it
+    ("Diplomats said the shelling had killed dozens of civilians in the besieged town.", "military"),
+    # 2. interaction between governments is diplomacy even when its topic is troops or war
+    ("Moscow rejected proposals to deploy European forces in Ukraine.", "diplomacy"),
+    ("The two sides agreed to a ceasefire after talks with Egyptian mediators.", "diplomacy"),
+    ("Washington imposed sanctions on the generals who led the coup.", "diplomacy"),
+    # 3. a government acting on its own citizens is domestic, even on military matters
+    ("The government eased travel restrictions on men of military age.", "domestic"),
+    ("Parliament approved a law making military service compulsory for women.", "domestic"),
+    # 4. commentary takes the label of what it comments on
+    ("Analysts said the new sanctions were unlikely to change Tehran's nuclear calculations.", "diplomacy"),
+    ("Analysts say the offensive has stalled as the rebels dig in.", "military"),
+    # ordinary crime is domestic, organised armed violence military
+    ("Police said the man had been stabbed during a burglary at his home.", "domestic"),
+    ("Gunmen from the separatist group attacked a police post, killing four officers.", "military"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CRAFTED)
+def test_crafted_sentence_lands_in_its_section(text: str, expected: str) -> None:
+    assert section_of(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), TIE_BREAKS)
+def test_tie_break_rules(text: str, expected: str) -> None:
+    assert section_of(text) == expected
+
+
+def test_one_placement_per_sentence_in_order_with_bounded_score() -> None:
+    article, sentences = article_of(tuple(text for text, _ in CRAFTED[:6]), tuple(text for text, _ in CRAFTED[6:12]))
+    placements = classify(article, sentences, DEFAULT)
+    assert [p.sentence for p in placements] == sentences
+    assert all(0.0 <= p.score <= 1.0 for p in placements)
+    assert classify(article, [], DEFAULT) == []
+
+
+def test_evidence_names_the_matched_terms_and_their_section() -> None:
+    placement = classify(*article_of(("Rebels ambushed an army convoy, killing twelve soldiers.",)), DEFAULT)[0]
+    assert placement.section == "military"
+    assert "term:ambush(military)" in placement.evidence
+    assert all(len(e) < 300 for e in placement.evidence)
+
+
+def test_vague_sentence_alone_is_other_and_says_so() -> None:
+    placement = classify(*article_of(("He said the decision was final.",)), DEFAULT)[0]
+    assert (placement.section, placement.evidence[0]) == (OTHER, "vague")
+
+
+def test_terms_match_on_stems() -> None:
+    assert tokenize("negotiations") == tokenize("negotiation")
+    assert sentence_scores("The negotiators resumed work.", DEFAULT)["diplomacy"] > 0
+    assert tokenize("U.N. forces") == tokenize("UN forces")
+
+
+def test_frame_governs_only_its_own_clause() -> None:
+    """'before the summit opened, X fired a missile': the summit does not govern the missile."""
+    assert section_of("Hours before the summit opened, the North fired a ballistic missile into the sea.") == "military"
+
+
+def test_states_are_found_by_name_demonym_and_capital() -> None:
+    assert states_named("Israeli jets struck Beirut as Washington urged restraint.") == ["Israel", "Lebanon", "United States"]
+    assert states_named("WASHINGTON - Nothing here names a state in title case.") == []
+
+
+# --- context --------------------------------------------------------------------------
+
+
+MIXED = (
+    (
+        "Russian drones and missiles struck the capital overnight, killing at least six people.",
+        "Rescue workers were still searching the rubble on Tuesday morning.",
+    ),
+    (
+        "Later the foreign minister flew to Brussels for talks with EU counterparts on new sanctions.",
+        "He told reporters that he expected an answer within days.",
+    ),
+    (
+        "At home, parliament voted to extend martial law for another 90 days.",
+        "He said the decision was final.",
+        "Opposition lawmakers criticised the vote.",
+    ),
+)
+
+
+def test_weak_sentences_inherit_from_strongly_placed_neighbours() -> None:
+    placements = classify(*article_of(*MIXED), DEFAULT)
+    assert [p.section for p in placements] == [
+        "military", "military", "diplomacy", "diplomacy", "domestic", "domestic", "domestic",
+    ]
+    told, final = placements[3], placements[5]
+    assert told.evidence[0] == "context:previous-sentence"
+    assert {"context:previous-sentence", "context:next-sentence"} <= set(final.evidence)
+    assert final.score < placements[4].score
+
+
+def test_the_same_weak_sentence_follows_its_own_article() -> None:
+    weak = "It was the third such incident this month."
+    war = classify(*article_of(("Shelling killed four soldiers near the front line.", weak)), DEFAULT)
+    sport = classify(*article_of(("The striker scored twice as the champions won the cup final.", weak)), DEFAULT)
+    alone = classify(*article_of((weak,)), DEFAULT)
+    assert [war[1].section, sport[1].section, alone[0].section] == ["military", OTHER, OTHER]
+
+
+def test_title_and_source_hint_steer_vague_sentences() -> None:
+    vague = ("Officials said more details would follow.",)
+    assert classify(*article_of(vague, title="Cabinet approves pension reform bill"), DEFAULT)[0].section == "domestic"
+    placed = classify(*article_of(vague, hint="military"), DEFAULT)[0]
+    assert placed.section == "military"
+    assert "context:article" in placed.evidence
+
+
+def test_context_does_not_override_a_strong_sentence() -> None:
+    placements = classify(*article_of(
+        ("Shelling killed four soldiers near the front line.",
+         "The central bank raised interest rates as shares fell on the stock exchange.")), DEFAULT)
+    assert placements[1].section == OTHER
+
+
+# --- user-configured taxonomies ---------------------------------------------------------
+
+
+def test_user_added_section_claims_its_terms_even_from_other() -> None:
+    sections = merge_sections(DEFAULT, [{
+        "id": "economy", "title": "Economy",
+        "terms": {"inflation": 2, "interest rates": 3, "central bank": 3, "shares": 2, "stock market": 3},
+    }])
+    text = "The central bank raised interest rates to curb inflation."
+    assert section_of(text) == OTHER
+    assert section_of(text, sections) == "economy"
+    placement = classify(*article_of((text,)), sections)[0]
+    assert "term:central bank(economy)" in placement.evidence
+    assert section_of("Rebels shelled the town overnight.", sections) == "military"
+
+
+def test_removed_section_is_never_returned() -> None:
+    sections = merge_sections(DEFAULT, [{"id": "military", "remove": True}])
+    ids = {p.section for text, _ in CRAFTED + TIE_BREAKS for p in classify(*article_of((text,)), sections)}
+    assert "military" not in ids
+    assert ids <= {"diplomacy", "domestic", OTHER}
+
+
+def test_renamed_titles_and_edited_terms_take_effect() -> None:
+    renamed = merge_sections(DEFAULT, [{"id": "domestic", "title": "Home News"}])
+    assert section_of("Parliament passed the budget bill.", renamed) == "domestic"
+    extra = merge_sections(DEFAULT, [{"id": "diplomacy", "extra_terms": {"handshake diplomacy": 5}}])
+    scores = sentence_scores("A round of handshake diplomacy followed.", extra)
+    assert scores["diplomacy"] >= 5
+
+
+def test_taxonomy_with_entirely_new_sections() -> None:
+    sections = (
+        SectionDef("sport", "Sport", terms={"goal": 2, "match": 2, "league": 2}),
+        SectionDef("weather", "Weather", terms={"rain": 2, "forecast": 2}, patterns={r"\b\d+C\b": 1}),
+    )
+    assert section_of("A late goal won the match.", sections) == "sport"
+    assert section_of("Heavy rain and 30C highs are forecast.", sections) == "weather"
+    assert section_of("Troops shelled the town.", sections) == OTHER
+
+
+def test_a_user_section_named_other_extends_the_builtin_other_lexicon() -> None:
+    sections = merge_sections(DEFAULT, [{"id": "other", "terms": {"horoscope": 5}}])
+    assert sentence_scores("Your horoscope for the week.", sections)[OTHER] >= 5
+
+
+def test_bad_weights_and_patterns_are_config_errors_naming_the_section() -> None:
+    with pytest.raises(ConfigError, match="economy"):
+        classify(*article_of(("x y z w",)), (SectionDef("economy", "Economy", terms={"gdp": "lots"}),))
+    with pytest.raises(ConfigError, match="invalid pattern"):
+        classify(*article_of(("x y z w",)), (SectionDef("economy", "Economy", patterns={"(": 1}),))
+
+
+def test_tables_are_cached_per_section_set() -> None:
+    from briefing.classify import lexicon_for
+
+    assert lexicon_for(DEFAULT) is lexicon_for(default_sections())
+    assert lexicon_for(DEFAULT) is not lexicon_for(DEFAULT[:2])

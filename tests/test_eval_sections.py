@@ -1,0 +1,108 @@
+"""The section evaluation harness (issue 6): scores computed by hand on tiny inputs, JSONL
+reading and grouping, the ``briefing eval sections`` command, and the classifier's measured
+quality on the shared development set and on our own fresh set, each with a floor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefing.cli import main
+from briefing.config import default_sections
+from briefing.errors import InputError
+from briefing.evaluation.sections import evaluate_sections, predict, read_labelled, score_labels
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DEV = ROOT.parent / "shared" / "eval" / "sections-dev.jsonl"
+FRESH = ROOT / "tests" / "data" / "sections-fresh.jsonl"
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    return path
+
+
+def test_scores_match_a_hand_computation() -> None:
+    gold = ["military", "military", "diplomacy", "other", "other", "domestic"]
+    pred = ["military", "diplomacy", "diplomacy", "other", "military", "domestic"]
+    scores = score_labels(gold, pred)
+    assert scores.count == 6
+    assert scores.accuracy == pytest.approx(4 / 6)
+    # military: 1 right of 2 predicted, of 2 gold; diplomacy: 1 of 2 predicted, 1 gold
+    assert scores.per_section["military"] == pytest.approx({"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2})
+    assert scores.per_section["diplomacy"]["precision"] == pytest.approx(0.5)
+    assert scores.per_section["diplomacy"]["f1"] == pytest.approx(2 / 3)
+    assert scores.per_section["other"]["recall"] == pytest.approx(0.5)
+    assert scores.macro_f1 == pytest.approx((0.5 + 2 / 3 + 1.0 + 2 / 3) / 4)
+    assert scores.confusion["military"]["diplomacy"] == 1
+    assert scores.confusion["other"]["military"] == 1
+    assert scores.labels[-1] == "other"
+
+
+def test_bad_records_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "fine", "section": "other"}\n\n{"text": "no label"}\n', "utf-8")
+    with pytest.raises(InputError, match=r"bad\.jsonl:3: .*'section'"):
+        read_labelled(path)
+    path.write_text("not json\n", "utf-8")
+    with pytest.raises(InputError, match=r"bad\.jsonl:1: not JSON"):
+        read_labelled(path)
+    with pytest.raises(InputError, match="cannot read"):
+        read_labelled(tmp_path / "missing.jsonl")
+
+
+def test_records_of_one_article_are_classified_together(tmp_path: Path) -> None:
+    strong = "Artillery shelling killed six soldiers near the front line on Monday."
+    weak = "It was the third such incident this week."
+    grouped = read_labelled(write_jsonl(tmp_path / "g.jsonl", [
+        {"text": strong, "section": "military", "article": "x"},
+        {"text": weak, "section": "military", "article": "x"},
+        {"text": weak, "section": "other"},
+    ]))
+    assert [r.article for r in grouped] == ["x", "x", None]
+    assert predict(grouped, default_sections()) == ["military", "military", "other"]
+
+
+def test_eval_sections_command_prints_and_writes_json(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "small.jsonl", [
+        {"text": "Parliament passed the pensions bill after a long debate.", "section": "domestic"},
+        {"text": "Rebels shelled the town, killing four civilians.", "section": "military"},
+        {"text": "Shares in the carmaker fell 5 percent.", "section": "other"},
+        {"text": "The two foreign ministers met for talks in Geneva.", "section": "military"},
+    ])
+    out = tmp_path / "scores.json"
+    result = CliRunner().invoke(main, ["eval", "sections", str(data), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "accuracy 0.750" in result.output
+    assert "gold \\ predicted" in result.output
+    written = json.loads(out.read_text("utf-8"))
+    assert written["accuracy"] == pytest.approx(0.75)
+    assert written["confusion"]["military"]["diplomacy"] == 1
+
+
+def test_eval_sections_command_fails_with_one_line_on_bad_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["eval", "sections", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 1
+    assert "none.jsonl" in result.output and "Traceback" not in result.output
+
+
+# --- measured quality, with floors a few points under what the classifier reaches ------------
+
+
+@pytest.mark.skipif(not SHARED_DEV.exists(), reason="../shared evaluation data is not available")
+def test_shared_development_set_score() -> None:
+    scores = evaluate_sections(SHARED_DEV, default_sections())
+    assert scores.accuracy >= 0.77
+    assert scores.macro_f1 >= 0.74
+
+
+def test_fresh_set_score() -> None:
+    """Invented news from other regions and eras, with long mixed articles (never tuned on)."""
+    scores = evaluate_sections(FRESH, default_sections())
+    assert scores.count >= 150
+    assert scores.accuracy >= 0.90
+    assert scores.macro_f1 >= 0.88
+    assert scores.per_section["other"]["recall"] >= 0.9
