@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..archive import archive_path, load_briefing
-from ..config import Config
+from ..config import Config, SmtpConfig
 from ..errors import DeliveryError
 from ..fsutil import atomic_write_bytes
 from ..models import Briefing
@@ -37,6 +37,7 @@ from .tokens import InvalidToken, TokenSigner
 from .variants import Renderer, variant_of
 
 Warn = Callable[[str], None]
+MailerFactory = Callable[[SmtpConfig, "ssl.SSLContext | None"], Mailer]
 LOCK_NAME = "send.lock"
 _UNSAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9@._+-]")
 
@@ -112,10 +113,11 @@ def send_edition(
     warn: Warn = _ignore,
     ssl_context: ssl.SSLContext | None = None,
     rng: random.Random | None = None,
+    mailer: MailerFactory = Mailer,
 ) -> DeliveryReport:
     """Send the edition to every active subscriber who does not have it yet; with
     ``dry_run``, write their messages as .eml files to ``out_dir/outbox-DATE/`` instead,
-    leaving the ledger untouched."""
+    leaving the ledger untouched. ``mailer`` makes each sending thread's SMTP connection."""
     if isinstance(edition, Briefing):
         edition = Edition(edition, None)
     headers, signer = check_ready(config, dry_run=dry_run)
@@ -129,7 +131,8 @@ def send_edition(
         if dry_run:
             return outbox.write_eml(store, Ledger(db))
         with exclusive_run(config.data_dir):
-            return outbox.send(store, Ledger(db), warn, ssl_context, rng or random.Random())
+            dispatch = Dispatch(outbox, Ledger(db), warn, lambda: mailer(config.smtp, ssl_context), rng or random.Random())
+            return outbox.send(store, dispatch)
 
 
 def check_ready(config: Config, *, dry_run: bool = False) -> tuple[ListHeaders, TokenSigner]:
@@ -228,13 +231,10 @@ class Outbox:
         return Delivery(self.edition, subscriber.id, subscriber.email, "queued", 0, None,
                         new_message_id(self.edition, subscriber.id, self.headers.domain), "", None)
 
-    def send(self, store: SubscriberStore, ledger: Ledger, warn: Warn, ssl_context: ssl.SSLContext | None,
-             rng: random.Random) -> DeliveryReport:
-        active = store.active()
+    def send(self, store: SubscriberStore, dispatch: Dispatch) -> DeliveryReport:
+        active, ledger = store.active(), dispatch.ledger
         ledger.queue(self.edition, active, lambda s: new_message_id(self.edition, s.id, self.headers.domain))
-        jobs = self.jobs(ledger.pending(self.edition), active)
-        dispatch = Dispatch(self, ledger, warn, ssl_context, rng)
-        dispatch.run(jobs)
+        dispatch.run(self.jobs(ledger.pending(self.edition), active))
         return DeliveryReport(
             edition=self.edition, dry_run=False, sent=dispatch.sent, failed=dispatch.failed,
             retried_later=dispatch.left_pending, bounced=tuple(dispatch.bounced),
@@ -247,12 +247,12 @@ class Dispatch:
     """The sending threads: each holds one reused connection and takes the next job; the
     ledger records every step before and after it happens."""
 
-    def __init__(self, outbox: Outbox, ledger: Ledger, warn: Warn, ssl_context: ssl.SSLContext | None,
+    def __init__(self, outbox: Outbox, ledger: Ledger, warn: Warn, connect: Callable[[], Mailer],
                  rng: random.Random) -> None:
         self.outbox = outbox
         self.ledger = ledger
         self.warn = warn
-        self.ssl_context = ssl_context
+        self.connect = connect
         self.rng = rng
         self.mail = outbox.config.mail
         self.pacer = Pacer(outbox.config.smtp.rate)
@@ -279,7 +279,7 @@ class Dispatch:
             raise self.crashed
 
     def _worker(self, todo: queue.SimpleQueue[Job]) -> None:
-        mailer = Mailer(self.outbox.config.smtp, self.ssl_context)
+        mailer = self.connect()
         try:
             while not self._stop.is_set():
                 try:

@@ -133,6 +133,12 @@ class Mailer:
     def _where(self) -> str:
         return f"{self.config.host}:{self.config.port}"
 
+    def _tls(self) -> ssl.SSLContext:
+        """The system's trust store with hostname checks, made once: loading it costs ~20 ms."""
+        if self.ssl_context is None:
+            self.ssl_context = ssl.create_default_context()
+        return self.ssl_context
+
     def _failure(self, code: int, reply: bytes | str, *, permanent: bool) -> SendFailure:
         text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
         return SendFailure(self._clean(f"{code} {' '.join(text.split())}"), permanent=permanent)
@@ -143,16 +149,16 @@ class Mailer:
     def _open(self) -> smtplib.SMTP:
         """Connect, upgrade to TLS and log in; temporary trouble is a SendFailure (retried),
         refused TLS or login is SmtpUnusable."""
-        config, context = self.config, self.ssl_context or ssl.create_default_context()
+        config = self.config
         conn: smtplib.SMTP | None = None
         try:
             if config.security == "ssl":
-                conn = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
+                conn = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=self._tls())
             else:
                 conn = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
             conn.ehlo()
             if config.security == "starttls":
-                conn.starttls(context=context)
+                conn.starttls(context=self._tls())
                 conn.ehlo()
             if config.user:
                 conn.login(config.user, config.password.reveal() if config.password else "")
