@@ -25,7 +25,9 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -39,7 +41,6 @@ import httpx
 
 from .config import HttpConfig
 from .errors import InputError
-from .fsutil import atomic_write_bytes
 
 __all__ = ["Cache", "FetchError", "FetchStats", "Fetcher", "Response", "host_port"]
 
@@ -120,7 +121,23 @@ class Cache:
             "content_type": response.headers.get("content-type", ""),
         }
         if meta["etag"] or meta["last_modified"]:
-            atomic_write_bytes(self._path(url), json.dumps(meta).encode("utf-8") + b"\n" + body)
+            self._write(self._path(url), json.dumps(meta).encode("utf-8") + b"\n" + body)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Atomic (rename) but not fsynced, unlike fsutil: a cache entry lost in a crash is
+        only a miss, and 200 fsyncs cost a sixth of a cold run (bench/fetch.py). A cache
+        folder that cannot be written is no reason to fail a fetch, so errors are ignored."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
 
 
 @dataclass
@@ -167,18 +184,27 @@ class Fetcher:
         raise FetchError(url, f"redirect: more than {self.http.max_redirects} redirects")
 
     def get_many(self, urls: Sequence[str], trusted: frozenset[tuple[str, int]] = frozenset()) -> list[Response | FetchError]:
-        """Every address fetched with bounded concurrency; failures are returned, not raised."""
+        """Every address fetched, in order, failures returned rather than raised.
 
-        def attempt(url: str) -> Response | FetchError:
-            try:
-                return self.get(url, trusted)
-            except FetchError as exc:
-                return exc
+        Each host's addresses are dealt into ``per_host`` lanes fetched one after another,
+        and at most ``concurrency`` lanes run at once: no worker ever sits blocked on a busy
+        host while another host waits (blocked workers made a feed dominated by one host
+        30% slower to fetch).
+        """
+        results: list[Response | FetchError | None] = [None] * len(urls)
 
-        if not urls:
-            return []
-        with ThreadPoolExecutor(max_workers=max(1, min(self.http.concurrency, len(urls)))) as pool:
-            return list(pool.map(attempt, urls))
+        def run_lane(lane: list[int]) -> None:
+            for i in lane:
+                try:
+                    results[i] = self.get(urls[i], trusted)
+                except FetchError as exc:
+                    results[i] = exc
+
+        lanes = _lanes(urls, max(1, self.http.per_host))
+        if lanes:
+            with ThreadPoolExecutor(max_workers=max(1, min(self.http.concurrency, len(lanes)))) as pool:
+                list(pool.map(run_lane, lanes))
+        return [r for r in results if r is not None]
 
     @contextmanager
     def _host_slot(self, host: str) -> Iterator[None]:
@@ -255,6 +281,14 @@ class Fetcher:
         with self._lock:
             for name, amount in amounts.items():
                 setattr(self.stats, name, getattr(self.stats, name) + amount)
+
+
+def _lanes(urls: Sequence[str], per_host: int) -> list[list[int]]:
+    """Indices of ``urls`` dealt round-robin into ``per_host`` lanes per host, hosts interleaved."""
+    by_host: dict[str, list[int]] = {}
+    for i, url in enumerate(urls):
+        by_host.setdefault(host_port(url)[0], []).append(i)
+    return [indices[k::per_host] for k in range(per_host) for indices in by_host.values() if indices[k::per_host]]
 
 
 def _validators(cached: tuple[dict[str, str], bytes] | None) -> dict[str, str]:
