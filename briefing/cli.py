@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,14 @@ from .sentences import split_articles
 from .window import edition_window, parse_moment
 
 FORMATS = ("pdf", "html", "txt")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def one_line(message: str) -> str:
+    """Messages quote file names and values from the input: control characters (a newline,
+    a terminal escape sequence) and lone surrogates are shown escaped, so each message stays
+    one harmless line."""
+    return _UNPRINTABLE.sub(lambda found: ascii(found.group())[1:-1], message)
 
 
 class Reporter:
@@ -45,16 +54,16 @@ class Reporter:
     def warn(self, message: str) -> None:
         self.warnings += 1
         if self.verbosity >= 0:
-            self.console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, emoji=False)
+            self.console.print(f"[yellow]warning:[/] {escape(one_line(message))}", markup=True, emoji=False)
 
     def info(self, message: str) -> None:
         if self.verbosity >= 1:
-            self.console.print(message, markup=False, emoji=False)
+            self.console.print(one_line(message), markup=False, emoji=False)
 
     def note(self, message: str) -> None:
         """Facts every run reports (the source health), silenced only by -q."""
         if self.verbosity >= 0:
-            self.console.print(message, markup=False, emoji=False)
+            self.console.print(one_line(message), markup=False, emoji=False)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -81,7 +90,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(config_path=config_path, reporter=reporter, **kwargs)
         except BriefingError as exc:
-            reporter.console.print(f"[red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
+            reporter.console.print(f"[red]error:[/] {escape(one_line(str(exc)))}", markup=True, emoji=False)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             reporter.console.print("interrupted", markup=False)

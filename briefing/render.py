@@ -109,7 +109,15 @@ def write_outputs(briefing: Briefing, out_dir: Path, formats: Sequence[str], con
         "txt": lambda: render_text(briefing, config).encode("utf-8"),
     }
     rendered = {fmt: renderers[fmt]() for fmt in wanted}
-    return [atomic_write_bytes(output_path(out_dir, briefing.edition, fmt), data) for fmt, data in rendered.items()]
+    return [write_output(output_path(out_dir, briefing.edition, fmt), data) for fmt, data in rendered.items()]
+
+
+def write_output(path: Path, data: bytes) -> Path:
+    """One output file, atomically; a folder that cannot be made or written is one error line."""
+    try:
+        return atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise RenderError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def check_pdf_backend() -> None:

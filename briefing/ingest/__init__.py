@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..models import Article
-from .common import decode
+from .common import MAX_INPUT_BYTES, decode
 from .html import read_html
 from .jsonl import read_json, read_jsonl
 from .text import read_markdown, read_text
@@ -47,13 +47,22 @@ def read_file(path: Path, warn: Warn) -> list[Article]:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; expected one of {', '.join(READERS)}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    data = read_bounded(path)
     if not data.strip():
         raise InputError(f"{path}: empty file")
     return reader(decode(data, str(path)), str(path), warn)
+
+
+def read_bounded(path: Path) -> bytes:
+    """At most one byte more than the size limit, and only from a regular file: a named
+    pipe would block for ever and ``/dev/zero`` (or a sparse file) would fill memory."""
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def expand_paths(paths: Sequence[Path], warn: Warn) -> Iterator[Path]:

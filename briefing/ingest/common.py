@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Iterable
@@ -16,21 +17,44 @@ from ..models import Article
 #: Larger inputs are refused: a briefing article is a few kB, and pysbd is slow on huge text.
 MAX_INPUT_BYTES = 2_000_000
 PREFERRED_SINGLE_BYTE = "cp1252"
+#: Byte-order marks of the wide Unicode encodings (UTF-32 first: its LE mark starts like UTF-16's).
+WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+             (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _BLANK_LINES = re.compile(r"\n\s*\n")
+#: Characters no output can carry safely: C0/C1 controls (terminal escapes, NUL) but tab and
+#: newline, and lone surrogates (JSON can spell them; UTF-8 cannot encode them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def decode(data: bytes, origin: str) -> str:
     """Text from untrusted bytes: UTF-8 when valid, otherwise the detected encoding;
     binary data (NUL bytes, undetectable) is refused rather than garbled."""
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{origin}: too large ({len(data):,} bytes; limit {MAX_INPUT_BYTES:,})")
+        raise InputError(f"{origin}: too large (more than {MAX_INPUT_BYTES:,} bytes)")
+    wide = next((encoding for bom, encoding in WIDE_BOMS if data.startswith(bom)), None)
+    if wide:
+        try:
+            return normalize_newlines(data.decode(wide))
+        except UnicodeDecodeError:
+            raise InputError(f"{origin}: not valid {wide.upper()} despite its byte-order mark") from None
     if b"\x00" in data:
         raise InputError(f"{origin}: binary data (NUL bytes), not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode(detect_encoding(data, origin))
+    return normalize_newlines(text)
+
+
+def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def printable(text: str) -> str:
+    """Text every later stage can encode and print: lone surrogates become U+FFFD and
+    control characters go (a terminal escape in a title must not reach a terminal)."""
+    return _CONTROL.sub("", _SURROGATE.sub("\ufffd", text))
 
 
 def detect_encoding(data: bytes, origin: str) -> str:
@@ -84,19 +108,21 @@ def make_article(
     published: object = None,
     article_id: str | None = None,
 ) -> Article:
-    """The one place where any reader's fields become an Article, with the same checks."""
-    paragraphs = tuple(p for p in paragraphs if p.strip())
+    """The one place where any reader's fields become an Article, with the same checks;
+    every text field is made printable here, whatever reader or feed it came from."""
+    paragraphs = tuple(p for p in map(printable, paragraphs) if p.strip())
     if not paragraphs:
         raise InputError(f"{origin}: no article text")
-    title = " ".join(title.split()) or _title_from(paragraphs[0])
+    title = " ".join(printable(title).split()) or _title_from(paragraphs[0])
+    url = printable(url) if url else None
     return Article(
-        id=str(article_id) if article_id else content_id(title, paragraphs),
+        id=printable(str(article_id)) if article_id else content_id(title, paragraphs),
         title=title,
         paragraphs=paragraphs,
-        source=" ".join(source.split()) or _host(url),
-        url=url or None,
+        source=" ".join(printable(source).split()) or _host(url),
+        url=url,
         published=parse_published(published, origin),
-        origin=origin,
+        origin=printable(origin),
     )
 
 

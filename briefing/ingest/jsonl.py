@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +15,7 @@ ARTICLE_FIELDS = {"id", "title", "source", "url", "published", "text"}
 
 
 def read_json(text: str, origin: str, warn: Callable[[str], None]) -> list[Article]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{origin}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    data = parse_json(text, origin)
     records = data if isinstance(data, list) else [data]
     return _articles(((f"{origin}[{i}]", r) for i, r in enumerate(records)), warn)
 
@@ -31,11 +29,25 @@ def read_jsonl(text: str, origin: str, warn: Callable[[str], None]) -> list[Arti
                 continue
             where = f"{origin}:{number}"
             try:
-                yield where, json.loads(line)
-            except json.JSONDecodeError as exc:
-                warn(f"{where}: invalid JSON ({exc.msg})")
+                yield where, parse_json(line, where, line_numbers=False)
+            except InputError as exc:
+                warn(str(exc))
 
     return _articles(records(), warn)
+
+
+def parse_json(text: str, where: str, line_numbers: bool = True) -> Any:
+    """The decoded JSON, or one InputError for whatever ``json`` objects to: syntax (with
+    the line), nesting deeper than the interpreter's stack, numbers over the digit limit."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        line = f":{exc.lineno}" if line_numbers else ""
+        raise InputError(f"{where}{line}: invalid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{where}: invalid JSON (nested too deeply)") from None
+    except ValueError:
+        raise InputError(f"{where}: invalid JSON (a number longer than {sys.get_int_max_str_digits()} digits)") from None
 
 
 def _articles(records, warn: Callable[[str], None]) -> list[Article]:
@@ -62,7 +74,7 @@ def article_from_record(record: Any, where: str) -> Article:
         split_paragraphs(text),
         title=str(record.get("title") or ""),
         source=str(record.get("source") or ""),
-        url=record.get("url"),
+        url=str(record["url"]) if record.get("url") is not None else None,
         published=record.get("published"),
         article_id=record.get("id"),
     )
