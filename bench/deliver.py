@@ -13,7 +13,6 @@ every row also checks that each subscriber got exactly one message.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing as mp
 import resource
 import socket

@@ -322,3 +322,16 @@ def test_no_secret_refuses_to_send(tmp_path: Path) -> None:
     config = replace(config, mail=replace(config.mail, secret=None))
     with pytest.raises(ConfigError, match="mail.secret is not set"):
         send_edition(config, tiny_briefing())
+
+
+def test_password_and_its_auth_encodings_are_scrubbed_from_error_texts() -> None:
+    import base64
+
+    from briefing.config import Secret, SmtpConfig
+    from briefing.deliver.smtp import scrubbed, secret_forms
+
+    config = SmtpConfig(user=USER, password=Secret(PASSWORD))
+    plain = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+    login = base64.b64encode(PASSWORD.encode()).decode()
+    cleaned = scrubbed(f"535 5.7.8 rejected {plain} ({login}, {PASSWORD})", secret_forms(config))
+    assert cleaned == "535 5.7.8 rejected *** (***, ***)"
