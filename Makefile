@@ -16,6 +16,7 @@ test: system-deps $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(PY) bench/rank.py
 	$(PY) bench/edition.py
+	$(PY) bench/deliver.py
 
 # WeasyPrint needs Pango and fonts from the system; install them when we can, say how when we cannot.
 system-deps:
