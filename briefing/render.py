@@ -275,8 +275,9 @@ def w3c(moment: datetime) -> str:
 
 def web_url(url: str | None) -> str | None:
     """The URL if it is an absolute http(s) address; anything else (``javascript:``,
-    ``file:``, relative) is never turned into a link or printed."""
-    if not url:
+    ``file:``, relative, or with white space inside, which would add lines of its own
+    to the text edition) is never turned into a link or printed."""
+    if not url or any(c.isspace() for c in url.strip()):
         return None
     parts = urlsplit(url.strip())
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
