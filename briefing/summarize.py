@@ -7,6 +7,7 @@ does), repeats dropped, the result returned in input order.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
@@ -23,7 +24,7 @@ from sumy.summarizers.reduction import ReductionSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
-from . import nlp, rankers
+from . import nlp, rankers, salience
 from .errors import ConfigError
 from .models import Sentence
 
@@ -97,7 +98,12 @@ SCORERS: dict[str, Scorer] = {
     "textrank": rankers.textrank_scores,
     "sumy-lexrank": sumy_scorer("lexrank"),
     "sumy-textrank": sumy_scorer("textrank"),
+    # ours: centroid centrality, cross-article support, lead prior (briefing/salience.py)
+    salience.NAME: salience.salience_scores,
 }
+#: Algorithms picked with the readability rule (a sentence that leans on the one before
+#: comes with it or not at all); sumy's keep sumy's own picks.
+READABLE = frozenset({salience.NAME})
 
 
 def scorer(name: str) -> Scorer:
@@ -112,25 +118,58 @@ def select(
     scores: Sequence[float],
     count: int,
     dedupe_threshold: float | None = 0.6,
+    antecedents: Sequence[int | None] | None = None,
 ) -> list[int]:
     """Indices of the ``count`` best sentences, in input order.
 
     Best first with ties in input order (sumy's rule); with a threshold, a sentence
     whose stem set overlaps an already kept one by that Jaccard share is a repeat.
+
+    ``antecedents`` is the readability hook (``salience.antecedents``): for each
+    sentence, the index of the sentence it cannot be read without (None: none; -1: one
+    outside the pool). Such a sentence is kept only with its chain of antecedents, the
+    chain competing at the mean score of the sentences it adds, so a strong sentence
+    can bring in a weaker one it needs but a weak chain does not crowd out two
+    sentences that stand alone.
     """
-    ranked = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
-    kept: list[int] = []
+    kept: set[int] = set()
     kept_stems: list[frozenset[str]] = []
-    for i in ranked:
-        if len(kept) >= count:
-            break
+    ranked = iter(sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True))
+    deferred: list[tuple[float, int]] = []  # chains waiting at their mean score
+    upcoming = next(ranked, None)
+    while len(kept) < count and (upcoming is not None or deferred):
+        from_deferred = bool(deferred) and (upcoming is None or -deferred[0][0] > scores[upcoming])
+        if from_deferred:
+            i = heapq.heappop(deferred)[1]
+        else:
+            i, upcoming = upcoming, next(ranked, None)
+        group = [i] if antecedents is None else chain_to_keep(i, antecedents, kept)
+        if not group or len(kept) + len(group) > count:
+            continue
+        worth = sum(scores[j] for j in group) / len(group)
+        if not from_deferred and worth < scores[i]:
+            heapq.heappush(deferred, (-worth, i))
+            continue
         if dedupe_threshold is not None:
-            stems = frozenset(nlp.stems(sentences[i].text))
-            if any(jaccard(stems, other) >= dedupe_threshold for other in kept_stems):
+            stems = [frozenset(nlp.stems(sentences[j].text)) for j in group]
+            if any(jaccard(a, b) >= dedupe_threshold for a in stems for b in kept_stems):
                 continue
-            kept_stems.append(stems)
-        kept.append(i)
+            kept_stems.extend(stems)
+        kept.update(group)
     return sorted(kept)
+
+
+def chain_to_keep(i: int, antecedents: Sequence[int | None], kept: set[int]) -> list[int]:
+    """Sentence ``i`` and the antecedents it still needs; empty when one is out of reach
+    (or ``i`` is already kept)."""
+    group: list[int] = []
+    j: int | None = i
+    while j is not None and j not in kept:
+        if j < 0:
+            return []
+        group.append(j)
+        j = antecedents[j]
+    return group
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -147,4 +186,7 @@ def summarize(
 ) -> list[Sentence]:
     """The key sentences of a pool, in pool order."""
     scores = scorer(algorithm)(sentences)
-    return [sentences[i] for i in select(sentences, scores, count, dedupe_threshold)]
+    if algorithm not in READABLE:
+        return [sentences[i] for i in select(sentences, scores, count, dedupe_threshold)]
+    picks = select(sentences, scores, count, dedupe_threshold, salience.antecedents(sentences))
+    return salience.as_read(sentences, picks)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .. import nlp, salience, summarize
+from .. import nlp, summarize
 from ..errors import InputError
 from ..fsutil import atomic_write_text
 from ..models import Article, Sentence
@@ -154,15 +154,14 @@ def default_algorithms() -> list[str]:
     return [*sorted(summarize.SCORERS), LEAD]
 
 
-def system_picks(case: Case, algorithm: str) -> list[int]:
-    """The sentences an algorithm picks at the case's budget: sumy's algorithms with the
-    plain rule (best first, no de-duplication, as the issue's figures were measured),
-    ours with the readability rule it ships with."""
+def system_summary(case: Case, algorithm: str) -> list[Sentence]:
+    """What an algorithm picks at the case's budget, exactly as ``summarize`` gives it
+    without de-duplication: sumy's algorithms best first (as the issue's figures were
+    measured), ours with the readability rule it ships with."""
     if algorithm == LEAD:
-        return summarize.select(case.sentences, lead_scores(case.sentences), case.budget, None)
-    scores = summarize.scorer(algorithm)(case.sentences)
-    antecedents = salience.antecedents(case.sentences) if algorithm == salience.NAME else None
-    return summarize.select(case.sentences, scores, case.budget, None, antecedents)
+        picks = summarize.select(case.sentences, lead_scores(case.sentences), case.budget, None)
+        return [case.sentences[i] for i in picks]
+    return summarize.summarize(case.sentences, case.budget, algorithm, None)
 
 
 def rouge_f1(reference: str, system: str) -> dict[str, float]:
@@ -178,9 +177,9 @@ def evaluate(cases: Sequence[Case], algorithm: str) -> Score:
     seconds = 0.0
     for case in cases:
         started = time.perf_counter()
-        picks = system_picks(case, algorithm)
+        picked = system_summary(case, algorithm)
         seconds += time.perf_counter() - started
-        system = " ".join(case.sentences[i].text for i in picks)
+        system = " ".join(s.text for s in picked)
         for metric, value in rouge_f1(case.reference, system).items():
             totals[metric] += value
     count = max(len(cases), 1)

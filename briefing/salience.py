@@ -1,0 +1,267 @@
+"""Our key-sentence ranker ("briefing") and the readability rule it is picked with.
+
+Centrality is the centroid method (Radev et al., MEAD): a sentence is central when it
+shares vocabulary with the rest of its story, measured as its mean cosine similarity
+to the other sentences of its own article. Summed over a sentence's neighbours this is
+the degree of a cosine graph, but computed against the article's centroid it costs one
+pass over the term matrix, so a pool of thousands of sentences stays linear in size.
+A pool holds many articles, so each sentence also gets its support across the pool
+(mean cosine to the other articles' sentences: how much of the section's news it
+speaks to) and a lead prior (news puts the gist first). A sentence that is a fragment
+(a bullet, a heading, a stray quote mark) is ranked last; an unattributed quotation is
+discounted, as a reader cannot tell whose words they are.
+
+Readability acts at selection time: a sentence that cannot be read without the one
+before it (it opens with a pronoun, "But", "However", or a quoted "he said") is kept
+only together with that sentence (``summarize.select``'s ``antecedents`` hook), and is
+never kept when that sentence is not in the pool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+
+from . import nlp
+from .models import Sentence
+from .sentences import is_sentence
+
+__all__ = ["NAME", "Weights", "antecedents", "as_read", "salience_scores"]
+
+NAME = "briefing"
+
+#: Words a sentence cannot open with unless the sentence before it is there too: pronouns
+#: that point back, and connectives that answer something said before.
+DEPENDENT_OPENERS = frozenset({
+    "he", "she", "it", "they", "his", "her", "its", "their", "him", "them",
+    "this", "that", "these", "those",
+    "but", "however", "and", "yet", "so", "still", "instead", "moreover", "furthermore",
+    "nevertheless", "nonetheless", "therefore", "thus", "hence", "besides", "otherwise",
+    # news is not written in the first person: a sentence opening so is somebody's words,
+    # a quotation carried on from an earlier sentence that named the speaker
+    "i", "we", "you", "my", "our", "me", "us",
+})
+#: Connectives that only link to what came before and can go without changing what the
+#: sentence says: "But ministers insisted ..." reads on its own as "Ministers insisted ...".
+_DROPPABLE_CONNECTIVE = re.compile(
+    r"^(?:but|however|and|moreover|furthermore|nevertheless|nonetheless)\b,?\s+(?=\w)", re.IGNORECASE
+)
+#: "This year", "That week": demonstratives of time point nowhere.
+_TIME_DEMONSTRATIVE = re.compile(
+    r"^\W*(?:this|that|these|those)\s+(?:year|week|month|morning|afternoon|evening|weekend|"
+    r"time|spring|summer|autumn|winter|term|season|decade|century)\b",
+    re.IGNORECASE,
+)
+#: A whole quotation, or an unclosed one running to the sentence's end (pysbd cuts long
+#: quotations into sentences, so an opening mark may be closed only in the next one).
+_QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)")
+#: A quotation mark then a space cannot open a quotation: it closes one from the sentence
+#: before, left at the start of this one when the splitter cut after its full stop.
+_STRAY_CLOSING_QUOTE = re.compile(r"^[\"”]\s+(?=\S)")
+_TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
+_FIRST_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the signals combine; chosen on the development half of the BBC data (README)."""
+
+    support: float = 0.2  # weight of support across the pool, against centrality in the article
+    lead: float = 0.05  # a sentence at position p gains a share lead / (1 + p) of its score
+    unattributed_quote: float = 0.2  # share of its score an unattributed quotation loses
+
+
+WEIGHTS = Weights()
+
+
+def salience_scores(sentences: Sequence[Sentence], weights: Weights = WEIGHTS) -> list[float]:
+    """The ``briefing`` score of every sentence of a pool, in input order."""
+    if not sentences:
+        return []
+    units = unit_rows(term_matrix(sentences))
+    articles = article_numbers(sentences)
+    centroids = article_centroids(units, articles)
+    centrality = relative_to_article_mean(mean_similarity_within(units, articles, centroids), articles)
+    support = relative_to_mean(mean_similarity_across(units, articles, centroids))
+    lead = np.array([1.0 / (1 + s.index) for s in sentences])
+    quoted = np.array([is_unattributed_quote(s.text) for s in sentences], dtype=float)
+    scores = (
+        (centrality + weights.support * support)
+        * (1 + weights.lead * lead)
+        * (1 - weights.unattributed_quote * quoted)
+    )
+    fragment = np.array([is_fragment(s.text) for s in sentences])
+    scores[fragment] = -1.0 + scores[fragment] / 10  # after every real sentence, still in order
+    return scores.tolist()
+
+
+@lru_cache(maxsize=nlp.TOKEN_CACHE_SIZE)
+def topical_stems(text: str) -> tuple[tuple[str, int], ...]:
+    """Stems of the words that carry a sentence's topic, with their counts: stop words go,
+    and so do numbers ("2007", "£1,400" seldom recur as the same token; sumy's own
+    tokenizer drops them too). Remembered, as wire copy repeats across outlets."""
+    stop = nlp.stop_words()
+    lowered = (word.lower() for word in nlp.words(text) if word[0].isalpha())
+    return tuple(Counter(nlp.stem_word(word) for word in lowered if word not in stop).items())
+
+
+def term_matrix(sentences: Sequence[Sentence]) -> sparse.csr_matrix:
+    """Counts of every sentence's topical stems, one row per sentence."""
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    counts: list[int] = []
+    for row, sentence in enumerate(sentences):
+        for stem, count in topical_stems(sentence.text):
+            rows.append(row)
+            columns.append(vocabulary.setdefault(stem, len(vocabulary)))
+            counts.append(count)
+    shape = (len(sentences), max(len(vocabulary), 1))
+    return sparse.csr_matrix((np.array(counts, dtype=float), (rows, columns)), shape=shape)
+
+
+def unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Rows scaled to length 1, so dot products are cosines; empty rows stay empty."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ matrix
+
+
+def article_numbers(sentences: Sequence[Sentence]) -> np.ndarray:
+    """A small integer per article, in order of first appearance."""
+    numbers: dict[str, int] = {}
+    return np.array([numbers.setdefault(s.article_id, len(numbers)) for s in sentences])
+
+
+def article_centroids(units: sparse.csr_matrix, articles: np.ndarray) -> sparse.csr_matrix:
+    """One row per article: the sum of its sentences' unit vectors."""
+    membership = sparse.csr_matrix((np.ones(len(articles)), (articles, np.arange(len(articles)))))
+    return sparse.csr_matrix(membership @ units)
+
+
+def dot_with_own_centroid(units: sparse.csr_matrix, articles: np.ndarray, centroids: sparse.csr_matrix) -> np.ndarray:
+    """Each sentence's dot product with its article's centroid, read term by term off
+    the sentence's own non-zero entries (no pool-sized dense product)."""
+    entries = units.tocoo()
+    matching = np.asarray(centroids[articles[entries.row], entries.col]).ravel()
+    return np.bincount(entries.row, weights=entries.data * matching, minlength=units.shape[0])
+
+
+def mean_similarity_within(units: sparse.csr_matrix, articles: np.ndarray, centroids: sparse.csr_matrix) -> np.ndarray:
+    """Mean cosine of each sentence to the other sentences of its article: its dot
+    product with the article's centroid, less its own (1, or 0 for an empty row)."""
+    own = np.asarray(units.multiply(units).sum(axis=1)).ravel()
+    others = np.bincount(articles)[articles] - 1
+    return (dot_with_own_centroid(units, articles, centroids) - own) / np.maximum(others, 1)
+
+
+def mean_similarity_across(units: sparse.csr_matrix, articles: np.ndarray, centroids: sparse.csr_matrix) -> np.ndarray:
+    """Mean cosine of each sentence to the sentences of every other article in the pool
+    (zero when the pool is one article)."""
+    pool_centroid = np.asarray(centroids.sum(axis=0)).ravel()
+    toward_pool = units @ pool_centroid
+    toward_own = dot_with_own_centroid(units, articles, centroids)
+    others = len(articles) - np.bincount(articles)[articles]
+    return np.where(others > 0, (toward_pool - toward_own) / np.maximum(others, 1), 0.0)
+
+
+def relative_to_article_mean(values: np.ndarray, articles: np.ndarray) -> np.ndarray:
+    """Values over their article's mean: how central a sentence is for its story, on a
+    scale that lets a 3-sentence brief and a 40-sentence feature share one pool."""
+    totals = np.bincount(articles, weights=values)
+    means = totals / np.bincount(articles)
+    means[means <= 0] = 1.0
+    return values / means[articles]
+
+
+def relative_to_mean(values: np.ndarray) -> np.ndarray:
+    mean = values.mean()
+    return values / mean if mean > 0 else values
+
+
+def is_fragment(text: str) -> bool:
+    """Not a sentence a reader can take on its own: too short, or no closing punctuation
+    (list items, headings, text cut off by a bad split)."""
+    return not is_sentence(text) or not _TERMINAL.search(text.strip())
+
+
+def without_stray_quote(text: str) -> str:
+    return _STRAY_CLOSING_QUOTE.sub("", text)
+
+
+def unquoted(text: str) -> str:
+    return _QUOTED.sub(" ", without_stray_quote(text))
+
+
+def first_word(text: str) -> str:
+    """The first run of letters or digits, lower-cased ("" if none): enough to tell an
+    opening pronoun, and cheap, as it runs on every sentence of the pool."""
+    match = _FIRST_WORD.search(text)
+    return match.group().lower() if match else ""
+
+
+def is_unattributed_quote(text: str) -> bool:
+    """All quotation, no speaker: the words are someone's, but whose is elsewhere."""
+    return bool(_QUOTED.search(text)) and not first_word(unquoted(text))
+
+
+def leans_on_previous(text: str) -> bool:
+    """Whether the sentence cannot be read without the one before it.
+
+    Outside its quotations, it opens with a pronoun or a connective ("He said: ...",
+    '"...," she added', "But ..."); a sentence that is all quotation is judged by the
+    quotation's own first word ('"We will ..."': who are "we"?).
+    """
+    outside = unquoted(text)
+    if not first_word(outside):
+        outside = without_stray_quote(text)
+    return first_word(outside) in DEPENDENT_OPENERS and not _TIME_DEMONSTRATIVE.match(outside)
+
+
+def without_connective(text: str) -> str | None:
+    """The sentence without its opening "But"/"However," when it then stands on its own,
+    else None: the connective is the only thing tying it to the sentence before."""
+    match = _DROPPABLE_CONNECTIVE.match(text)
+    if not match:
+        return None
+    rest = text[match.end():]
+    rest = rest[0].upper() + rest[1:]
+    return None if leans_on_previous(rest) else rest
+
+
+def needs_previous(text: str) -> bool:
+    return leans_on_previous(text) and without_connective(text) is None
+
+
+def antecedents(sentences: Sequence[Sentence]) -> list[int | None]:
+    """For ``summarize.select``: for each sentence, the pool index of the sentence before
+    it in its article when it cannot be read without that one (-1 when that sentence is
+    not in the pool, so it can never be picked), None when it stands on its own (maybe
+    once ``as_read`` drops its connective)."""
+    where = {(s.article_id, s.index): i for i, s in enumerate(sentences)}
+    return [
+        where.get((s.article_id, s.index - 1), -1) if needs_previous(s.text) else None
+        for s in sentences
+    ]
+
+
+def as_read(sentences: Sequence[Sentence], picks: Iterable[int]) -> list[Sentence]:
+    """The picked sentences as the reader gets them: one whose previous sentence was not
+    picked loses its opening connective, which would otherwise answer nothing, and no
+    sentence starts with the closing quotation mark of the sentence before."""
+    chosen = sorted(picks)
+    present = {(sentences[i].article_id, sentences[i].index) for i in chosen}
+    readable: list[Sentence] = []
+    for i in chosen:
+        sentence = sentences[i]
+        text = without_stray_quote(sentence.text)
+        if (sentence.article_id, sentence.index - 1) not in present:
+            text = without_connective(text) or text
+        readable.append(sentence if text == sentence.text else replace(sentence, text=text))
+    return readable
