@@ -233,6 +233,8 @@ class Outbox:
 
     def send(self, store: SubscriberStore, dispatch: Dispatch) -> DeliveryReport:
         active, ledger = store.active(), dispatch.ledger
+        if not active:
+            dispatch.warn("there are no active subscribers: nothing to send (add some with `briefing subscribers add`)")
         ledger.queue(self.edition, active, lambda s: new_message_id(self.edition, s.id, self.headers.domain))
         dispatch.run(self.jobs(ledger.pending(self.edition), active))
         return DeliveryReport(
