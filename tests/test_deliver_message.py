@@ -145,3 +145,13 @@ def test_secret_file_is_read(tmp_path: Path) -> None:
     (tmp_path / "secret").write_text(SECRET + "\n", "utf-8")
     config = delivery_config(tmp_path, 25, BRIEFING_MAIL_SECRET="", BRIEFING_MAIL_SECRET_FILE=str(tmp_path / "secret"))
     assert config.mail.secret is not None and config.mail.secret.reveal() == SECRET
+
+
+def test_variant_drops_sections_no_longer_configured_and_falls_back_to_the_whole_edition() -> None:
+    from briefing.deliver.variants import Variant, variant_of
+
+    wants = replace(ANA, sections=("diplomacy", "military"))
+    assert variant_of(wants, ["diplomacy", "military", "domestic"]) == Variant(("diplomacy", "military"), "pdf")
+    assert variant_of(wants, ["military", "domestic"]) == Variant(("military",), "pdf")
+    assert variant_of(wants, ["domestic"]) == Variant(None, "pdf")
+    assert variant_of(replace(ANA, format="html"), ["domestic"]) == Variant(None, "html")
