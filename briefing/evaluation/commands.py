@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..cli import Reporter, common_options, load
+from ..errors import NoArticlesError
 from ..fsutil import atomic_write_text
 from .sections import SectionScores, evaluate_sections
+from .summaries import SPLITS, Score, algorithm_names, evaluate_splits, load_cases, write_json
 
 
 @click.group(name="eval")
@@ -60,3 +62,46 @@ def print_scores(scores: SectionScores, console: Console) -> None:
     for gold, row in scores.confusion.items():
         confusion.add_row(gold, *(str(row[p]) for p in scores.labels))
     console.print(confusion)
+
+
+@eval_group.command(name="summaries")
+@click.argument("articles_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("summaries_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--algorithms", help="Comma-separated algorithms (default: every registered one, then lead).")
+@click.option("--split", type=click.Choice(SPLITS), default="all", show_default=True,
+              help="Development half, held-out half, or all articles (a table for each half and one overall).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the scores to this JSON file.")
+@common_options
+def summaries_command(articles_dir: Path, summaries_dir: Path, algorithms: str | None, split: str,
+                      json_out: Path | None, config_path: Path | None, reporter: Reporter) -> None:
+    """ROUGE-1/2/L F1 (rouge-score, stemming on) of every algorithm against the reference
+    extracts in SUMMARIES_DIR, each article summarized in as many sentences as its
+    reference shares with it verbatim. ARTICLES_DIR and SUMMARIES_DIR hold NNN.txt files
+    of the same names (an article's first line is its title).
+
+    \b
+    Example:
+      briefing eval summaries ../shared/eval/bbc-politics-dev/articles \\
+          ../shared/eval/bbc-politics-dev/summaries --split dev --algorithms briefing,textrank,lead
+    """
+    names = algorithm_names(algorithms)
+    cases = load_cases(articles_dir, summaries_dir, split, reporter.warn)
+    if not cases:
+        raise NoArticlesError(f"{articles_dir}: no article with a usable reference extract in {summaries_dir}")
+    tables = evaluate_splits(cases, names, split)
+    console = Console(highlight=False, soft_wrap=True)
+    for name, scores in tables.items():
+        print_rouge(name, scores, console)
+    if json_out:
+        write_json(json_out, tables)
+        reporter.info(f"scores written to {json_out}")
+
+
+def print_rouge(split: str, scores: list[Score], console: Console) -> None:
+    """One table per split, best ROUGE-2 first."""
+    table = Table("algorithm", "ROUGE-1", "ROUGE-2", "ROUGE-L", "sentences/s",
+                  title=f"{split}: {scores[0].articles if scores else 0} articles")
+    for s in sorted(scores, key=lambda s: s.rouge2, reverse=True):
+        table.add_row(s.algorithm, f"{s.rouge1:.2f}", f"{s.rouge2:.2f}", f"{s.rougeL:.2f}", f"{s.sentences_per_second:,.0f}")
+    console.print(table)

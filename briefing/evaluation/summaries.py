@@ -23,13 +23,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .. import nlp, summarize
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..fsutil import atomic_write_text
 from ..models import Article, Sentence
 
 __all__ = [
-    "Case", "Score", "LEAD", "SPLITS", "default_algorithms", "evaluate", "evaluate_all",
-    "format_table", "load_cases", "reference_budget", "split_of", "write_json",
+    "Case", "Score", "LEAD", "SPLITS", "algorithm_names", "evaluate", "evaluate_splits",
+    "load_cases", "reference_budget", "split_of", "write_json",
 ]
 
 LEAD = "lead"
@@ -48,6 +48,16 @@ class Case:
     sentences: tuple[Sentence, ...]
     reference: str
     budget: int
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One algorithm on one article: ROUGE F1 (0..1) and the time it took to pick."""
+
+    article_id: str
+    rouge: dict[str, float]
+    sentences: int
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -149,9 +159,17 @@ def lead_scores(sentences: Sequence[Sentence]) -> list[float]:
     return [-float(s.index) for s in sentences]
 
 
-def default_algorithms() -> list[str]:
-    """Every registered scorer, then Lead-k."""
-    return [*sorted(summarize.SCORERS), LEAD]
+def algorithm_names(requested: str | None = None) -> list[str]:
+    """The algorithms named in a comma-separated list, checked; every registered scorer
+    and then Lead-k when none is named."""
+    known = [*sorted(summarize.SCORERS), LEAD]
+    if not requested:
+        return known
+    names = [name.strip() for name in requested.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise ConfigError(f"unknown algorithm(s) {', '.join(unknown) or repr(requested)}; choose from {', '.join(known)}")
+    return names
 
 
 def system_summary(case: Case, algorithm: str) -> list[Sentence]:
@@ -171,46 +189,48 @@ def rouge_f1(reference: str, system: str) -> dict[str, float]:
     return {metric: scores[metric].fmeasure for metric in METRICS}
 
 
-def evaluate(cases: Sequence[Case], algorithm: str) -> Score:
-    """Mean ROUGE F1 of one algorithm; the time counted is ranking and picking only."""
-    totals = dict.fromkeys(METRICS, 0.0)
-    seconds = 0.0
-    for case in cases:
-        started = time.perf_counter()
-        picked = system_summary(case, algorithm)
-        seconds += time.perf_counter() - started
-        system = " ".join(s.text for s in picked)
-        for metric, value in rouge_f1(case.reference, system).items():
-            totals[metric] += value
-    count = max(len(cases), 1)
+def evaluate_case(case: Case, algorithm: str) -> CaseResult:
+    """The time counted is ranking and picking only, not ROUGE."""
+    started = time.perf_counter()
+    picked = system_summary(case, algorithm)
+    seconds = time.perf_counter() - started
+    system = " ".join(s.text for s in picked)
+    return CaseResult(case.article.id, rouge_f1(case.reference, system), len(case.sentences), seconds)
+
+
+def aggregate(algorithm: str, results: Sequence[CaseResult]) -> Score:
+    """Mean F1 over articles, times 100."""
+    count = max(len(results), 1)
     return Score(
         algorithm=algorithm,
-        articles=len(cases),
-        sentences=sum(len(c.sentences) for c in cases),
-        seconds=seconds,
-        **{metric: 100 * total / count for metric, total in totals.items()},
+        articles=len(results),
+        sentences=sum(r.sentences for r in results),
+        seconds=sum(r.seconds for r in results),
+        **{metric: 100 * sum(r.rouge[metric] for r in results) / count for metric in METRICS},
     )
 
 
-def evaluate_all(cases: Sequence[Case], algorithms: Iterable[str]) -> list[Score]:
-    """Scores of every algorithm on the same cases; tokens are cached first, so no
-    algorithm's speed includes tokenizing that another's run already paid for."""
+def evaluate(cases: Sequence[Case], algorithm: str) -> Score:
+    return aggregate(algorithm, [evaluate_case(case, algorithm) for case in cases])
+
+
+def evaluate_splits(cases: Sequence[Case], algorithms: Iterable[str], split: str = "all") -> dict[str, list[Score]]:
+    """Scores of every algorithm on the same cases, per half and, for ``all``, overall.
+
+    Every article is summarized once per algorithm whatever the number of tables;
+    tokens are cached first, so no algorithm's speed includes tokenizing that another's
+    run already paid for."""
     for case in cases:
         for sentence in case.sentences:
             nlp.stems(sentence.text)
-    return [evaluate(cases, algorithm) for algorithm in algorithms]
-
-
-def format_table(scores: Sequence[Score], title: str = "") -> str:
-    """A Markdown table, best ROUGE-2 first."""
-    lines = [f"{title}\n" if title else ""]
-    lines.append("| algorithm | ROUGE-1 | ROUGE-2 | ROUGE-L | sentences/s |")
-    lines.append("|---|---:|---:|---:|---:|")
-    for s in sorted(scores, key=lambda s: s.rouge2, reverse=True):
-        lines.append(
-            f"| {s.algorithm} | {s.rouge1:.2f} | {s.rouge2:.2f} | {s.rougeL:.2f} | {s.sentences_per_second:,.0f} |"
-        )
-    return "\n".join(line for line in lines if line)
+    halves = {case.article.id: split_of(case.article.id) for case in cases}
+    tables: dict[str, list[Score]] = {name: [] for name in (("dev", "heldout", "all") if split == "all" else (split,))}
+    for algorithm in algorithms:
+        results = [evaluate_case(case, algorithm) for case in cases]
+        for name, scores in tables.items():
+            chosen = [r for r in results if name == "all" or halves[r.article_id] == name]
+            scores.append(aggregate(algorithm, chosen))
+    return tables
 
 
 def scores_document(scores_by_split: dict[str, Sequence[Score]]) -> dict[str, object]:
