@@ -71,7 +71,7 @@ def build_edition(
         files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
     with stage("sources"):
         gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
-    articles = require_articles([*files, *gathered.articles], span)
+    articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), span)
     previous = stories.previous_key_sentences(out_dir, edition, warn)
     briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
     with stage("render"):

@@ -320,3 +320,36 @@ def test_unwritable_output_folder_is_one_error_line(tmp_path: Path) -> None:
     (error,) = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert str(blocker / "sub") in error and "cannot write" in error
     assert stat.S_ISREG(blocker.stat().st_mode)
+
+
+def test_duplicate_article_ids_keep_the_first_and_say_so(tmp_path: Path) -> None:
+    """Sentences, stories and citations are keyed by article id: a second article under the
+    same id used to replace the first one's sentences and cancel both as repeats."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text(GOOD, "utf-8")
+    (tmp_path / "sub" / "a.txt").write_text(GOOD, "utf-8")
+    (tmp_path / "wire.jsonl").write_text(
+        json.dumps({"id": "w1", "title": "First", "text": "The ministers met in Arlen on Tuesday."}) + "\n"
+        + json.dumps({"id": "w1", "title": "Second", "text": "Troops withdrew from the border on Monday."}) + "\n",
+        "utf-8",
+    )
+    titles, warnings = collect(tmp_path)
+    assert titles == ["Ceasefire talks resume", "First"]
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"{tmp_path / 'sub' / 'a.txt'}: the same article as {tmp_path / 'a.txt'}")
+    assert warnings[1].startswith(f"{tmp_path / 'wire.jsonl'}:2: the same id as {tmp_path / 'wire.jsonl'}:1 (id 'w1')")
+
+
+def test_the_same_article_twice_still_makes_its_briefing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from briefing.cli import main
+
+    (tmp_path / "in" / "copy").mkdir(parents=True)
+    for folder in (tmp_path / "in", tmp_path / "in" / "copy"):
+        (folder / "a.txt").write_text(GOOD, "utf-8")
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "in"), "--date", "2026-11-25", "--out", str(tmp_path / "out"),
+                                       "--formats", "txt"], env={"BRIEFING_CONFIG": ""}, catch_exceptions=False)
+    assert result.exit_code == 0
+    text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    assert "ceasefire" in text and "Drevno" in text

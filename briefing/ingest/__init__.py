@@ -6,7 +6,7 @@ through ``warn`` with one line naming it, so one broken file never stops the bat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..errors import InputError
@@ -29,7 +29,7 @@ READERS: dict[str, Reader] = {
     ".jsonl": read_jsonl,
 }
 
-__all__ = ["READERS", "Warn", "read_file", "read_paths", "expand_paths"]
+__all__ = ["READERS", "Warn", "expand_paths", "read_file", "read_paths", "unique_articles"]
 
 
 def read_paths(paths: Sequence[Path], warn: Warn) -> list[Article]:
@@ -40,7 +40,20 @@ def read_paths(paths: Sequence[Path], warn: Warn) -> list[Article]:
             articles.extend(read_file(path, warn))
         except InputError as exc:
             warn(str(exc))
-    return articles
+    return unique_articles(articles, warn)
+
+
+def unique_articles(articles: Iterable[Article], warn: Warn) -> list[Article]:
+    """The first article under each id. Sentences, stories and citations are keyed by
+    article id, so a second article under an id already seen (the same file twice, two
+    records sharing an ``id``) would silently replace or cancel the first one's text."""
+    kept: dict[str, Article] = {}
+    for article in articles:
+        first = kept.setdefault(article.id, article)
+        if first is not article:
+            what = "the same article as" if first.paragraphs == article.paragraphs else "the same id as"
+            warn(f"{article.origin}: {what} {first.origin} (id {article.id!r}); skipped")
+    return list(kept.values())
 
 
 def read_file(path: Path, warn: Warn) -> list[Article]:
