@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-from . import classify, ingest, sentences, stories, summarize
+from . import classify, ingest, segment_cache, sentences, stories, summarize
 from .archive import archive_path, save_briefing
 from .compose import compose
 from .config import Config, SourceDef
@@ -108,6 +108,7 @@ def make_briefing(
 ) -> Briefing:
     """``previous`` holds the key sentences of the previous edition, which are not repeated."""
     with stage("sentences"):
+        segment_cache.presplit(p for a in articles for p in a.paragraphs)  # on every core
         by_article = sentences.split_articles(articles)
     with stage("stories"):
         found = stories.find_stories(articles, by_article, previous, config.summary.dedupe_threshold)

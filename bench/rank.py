@@ -1,0 +1,148 @@
+"""Ranker benchmark: our vectorized LexRank and TextRank against sumy's, in one process.
+
+    .venv/bin/python bench/rank.py                  # 200, 1,000, 2,000 and 5,000 sentences
+    .venv/bin/python bench/rank.py --max-sumy 5000  # sumy too at 5,000 (minutes)
+    .venv/bin/python bench/rank.py --quick          # 60 sentences, a smoke run for CI
+
+Sentences are real: BBC politics articles from ../shared/eval when present, else the
+shipped samples, split as the pipeline splits them; past the supply, more are made by
+joining the first half of one real sentence to the second half of another.
+
+Per size and algorithm: sumy's time, ours cold (tokenizing and stemming included, as
+sumy's time includes them) and warm (tokens cached, as in the pipeline, where the
+sentence filter and the classifier have tokenized the pool already), the cold ratio,
+how many of sumy's 10 picks ours share (``select`` without de-duplication) and the
+largest score difference. Sumy's runs beyond ``--max-sumy`` are skipped, not estimated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from briefing import nlp, rankers  # noqa: E402
+from briefing.ingest import read_paths  # noqa: E402
+from briefing.models import Article, Sentence  # noqa: E402
+from briefing.sentences import split_article, split_articles  # noqa: E402
+from briefing.summarize import select, sumy_scorer  # noqa: E402
+
+BBC_ARTICLES = ROOT.parent / "shared" / "eval" / "bbc-politics-dev" / "articles"
+SAMPLES = ROOT / "briefing" / "samples"
+SIZES = (200, 1000, 2000, 5000)
+QUICK_SIZES = (60,)
+TOP = 10
+OURS: dict[str, Callable[[Sequence[Sentence]], list[float]]] = {
+    "lexrank": rankers.lexrank_scores,
+    "textrank": rankers.textrank_scores,
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    algorithm: str
+    sumy: float | None
+    cold: float
+    warm: float
+    shared_picks: int | None
+    max_difference: float | None
+
+
+def real_sentences() -> tuple[list[str], str]:
+    """Sentence texts in reading order, and where they came from."""
+    if BBC_ARTICLES.is_dir():
+        articles = [bbc_article(path) for path in sorted(BBC_ARTICLES.glob("*.txt"))]
+        return [s.text for a in articles for s in split_article(a)], "BBC politics (../shared)"
+    paths = sorted(p for p in SAMPLES.iterdir() if p.name not in {"EDITION", "README.md"})
+    by_article = split_articles(read_paths(paths, warn=lambda message: None))
+    return [s.text for sentences in by_article.values() for s in sentences], "shipped samples"
+
+
+def bbc_article(path: Path) -> Article:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    title, _, body = text.partition("\n")
+    return Article(id=path.stem, title=title, paragraphs=tuple(p for p in body.split("\n\n") if p.strip()))
+
+
+def pool_of(size: int, texts: Sequence[str], rng: random.Random) -> list[Sentence]:
+    """``size`` sentences: the real ones first, then spliced halves of random pairs."""
+    chosen = list(texts[:size])
+    while len(chosen) < size:
+        first, second = rng.choice(texts).split(), rng.choice(texts).split()
+        chosen.append(" ".join(first[: len(first) // 2] + second[len(second) // 2 :]))
+    return [Sentence(f"s{i // 20}", i % 20, (i % 20) // 4, text) for i, text in enumerate(chosen)]
+
+
+def timed(function: Callable[[], list[float]]) -> tuple[list[float], float]:
+    started = time.perf_counter()
+    result = function()
+    return result, time.perf_counter() - started
+
+
+def measure(pool: list[Sentence], algorithm: str, run_sumy: bool) -> Row:
+    nlp.clear_caches()
+    ours, cold = timed(lambda: OURS[algorithm](pool))
+    warm = min(timed(lambda: OURS[algorithm](pool))[1] for _ in range(3))
+    if not run_sumy:
+        return Row(len(pool), algorithm, None, cold, warm, None, None)
+    reference, sumy = timed(lambda: sumy_scorer(algorithm)(pool))
+    count = min(TOP, len(pool))
+    shared = len(set(select(pool, ours, count, None)) & set(select(pool, reference, count, None)))
+    difference = max(abs(a - b) for a, b in zip(ours, reference))
+    return Row(len(pool), algorithm, sumy, cold, warm, shared, difference)
+
+
+def table(rows: Sequence[Row]) -> str:
+    lines = [
+        f"{'sentences':>9}  {'algorithm':<9}  {'sumy s':>8}  {'ours cold s':>11}  {'ours warm s':>11}"
+        f"  {'ratio':>7}  {'top-10 shared':>13}  {'max |Δscore|':>12}"
+    ]
+    for r in rows:
+        sumy = f"{r.sumy:8.2f}" if r.sumy is not None else f"{'skipped':>8}"
+        ratio = f"{r.sumy / r.cold:6.0f}×" if r.sumy is not None else f"{'–':>7}"
+        shared = f"{r.shared_picks}/{min(TOP, r.size)}" if r.shared_picks is not None else "–"
+        difference = f"{r.max_difference:.1e}" if r.max_difference is not None else "–"
+        lines.append(
+            f"{r.size:>9,}  {r.algorithm:<9}  {sumy}  {r.cold:11.3f}  {r.warm:11.3f}"
+            f"  {ratio}  {shared:>13}  {difference:>12}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one tiny pool, for CI")
+    parser.add_argument("--max-sumy", type=int, default=2000, help="largest pool sumy runs on (default 2,000)")
+    parser.add_argument("--seed", type=int, default=7, help="seed for the spliced sentences")
+    args = parser.parse_args(argv)
+    texts, origin = real_sentences()
+    rng = random.Random(args.seed)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    print(f"{len(texts):,} real sentences from {origin}; pools of {', '.join(f'{s:,}' for s in sizes)}", flush=True)
+    warm_up = pool_of(5, texts, rng)
+    for algorithm in OURS:  # first calls build the tokenizer, stemmer and stop words
+        OURS[algorithm](warm_up), sumy_scorer(algorithm)(warm_up)
+    rows = []
+    for size in sizes:
+        pool = pool_of(size, texts, rng)
+        for algorithm in OURS:
+            rows.append(measure(pool, algorithm, run_sumy=size <= args.max_sumy))
+            print(f"  {size:,} {algorithm} done", file=sys.stderr, flush=True)
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
