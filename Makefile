@@ -17,6 +17,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/rank.py
 	$(PY) bench/edition.py
 	$(PY) bench/deliver.py
+	$(PY) bench/fetch.py
 
 # WeasyPrint needs Pango and fonts from the system; install them when we can, say how when we cannot.
 system-deps:
