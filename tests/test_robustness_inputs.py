@@ -353,3 +353,12 @@ def test_the_same_article_twice_still_makes_its_briefing(tmp_path: Path) -> None
     assert result.exit_code == 0
     text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
     assert "ceasefire" in text and "Drevno" in text
+
+
+def test_markup_that_crashes_the_extractor_is_refused_cleanly(tmp_path: Path) -> None:
+    """Found by tests/test_fuzz.py: htmldate asserts on an ``<svg>`` root (lxml drop_tree)."""
+    (tmp_path / "svg.html").write_text('<svg href=""><p href=""><p href="">', "utf-8")
+    (tmp_path / "good.txt").write_text(GOOD, "utf-8")
+    titles, warnings = collect(tmp_path)
+    assert titles == ["Ceasefire talks resume"]
+    assert warnings == [f"{tmp_path / 'svg.html'}: the HTML page cannot be parsed (AssertionError in the extractor)"]

@@ -17,15 +17,19 @@ DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat":
 
 def read_html(text: str, origin: str, url: str | None = None) -> list[Article]:
     """Main text without menus, footers and banners; title, outlet, date and canonical link from metadata."""
-    doc = trafilatura.bare_extraction(
-        text,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
-        date_extraction_params=DATE_PARAMS,
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            text,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            favor_precision=True,
+            date_extraction_params=DATE_PARAMS,
+        )
+    except Exception as exc:  # noqa: BLE001 - third-party parsers on hostile markup fail in any way
+        # (htmldate asserts on an <svg> root, for one); the page is refused, the batch goes on
+        raise InputError(f"{origin}: the HTML page cannot be parsed ({type(exc).__name__} in the extractor)") from None
     if doc is None or not (doc.text or "").strip():
         raise InputError(f"{origin}: no article text found in the HTML page")
     title = doc.title or ""
