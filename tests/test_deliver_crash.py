@@ -41,9 +41,9 @@ class KillDuringData:
             return None
         self.victim_known.wait(10)
         assert self.victim is not None
+        self.killed = True  # before the kill: the test thread wakes as soon as the process dies
         os.kill(self.victim.pid, signal.SIGKILL)
-        self.victim.wait(10)
-        self.killed = True
+        self.victim.wait(10)  # the reply below must never reach a live client
         return "451 4.3.0 the client is gone"
 
 
