@@ -181,7 +181,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 def summarize(
     sentences: Sequence[Sentence],
     count: int,
-    algorithm: str = "lexrank",
+    algorithm: str = salience.NAME,
     dedupe_threshold: float | None = 0.6,
 ) -> list[Sentence]:
     """The key sentences of a pool, in pool order."""
