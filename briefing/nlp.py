@@ -12,6 +12,7 @@ import hashlib
 import re
 import sys
 from functools import lru_cache
+from typing import Any
 
 import pysbd
 from sumy.utils import get_stop_words
@@ -39,10 +40,12 @@ MAX_PIECE_CHARS = 5000
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 #: Paragraphs and sentences whose analysis is remembered (oldest forgotten first): the
 #: sentence filter, classifier, rankers and de-duplication all tokenize the same
-#: sentences, and outlets carrying the same wire copy repeat whole paragraphs.
+#: sentences, outlets carrying the same wire copy repeat whole paragraphs, and worker
+#: processes (``segment_cache``) hand back paragraphs split and sentences tokenized.
 PARAGRAPH_CACHE_SIZE = 1 << 17
 TOKEN_CACHE_SIZE = 1 << 17
 _paragraph_sentences: dict[bytes, tuple[str, ...]] = {}
+_sentence_words: dict[str, tuple[str, ...]] = {}
 
 
 @lru_cache(maxsize=1)
@@ -93,10 +96,15 @@ def is_paragraph_cached(key: bytes) -> bool:
 
 
 def remember_sentences(key: bytes, sentences: tuple[str, ...]) -> tuple[str, ...]:
-    if len(_paragraph_sentences) >= PARAGRAPH_CACHE_SIZE:
-        del _paragraph_sentences[next(iter(_paragraph_sentences))]
-    _paragraph_sentences[key] = sentences
-    return sentences
+    return _remember(_paragraph_sentences, key, sentences, PARAGRAPH_CACHE_SIZE)
+
+
+def _remember(cache: dict[Any, tuple[str, ...]], key: Any, value: tuple[str, ...], size: int) -> tuple[str, ...]:
+    """Stores ``value``, forgetting the oldest entry when the cache is full."""
+    if len(cache) >= size:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
 
 
 def segment(text: str) -> tuple[str, ...]:
@@ -162,13 +170,19 @@ def occurrence_ending_after(sentence: str, text: str, previous_end: int) -> tupl
 
 def words(sentence: str) -> list[str]:
     """Word tokens without punctuation-only tokens, in their original case."""
-    return list(_words(sentence))
+    found = _sentence_words.get(sentence)
+    if found is None:
+        found = remember_words(sentence, tokenized(sentence))
+    return list(found)
 
 
-@lru_cache(maxsize=TOKEN_CACHE_SIZE)
-def _words(sentence: str) -> tuple[str, ...]:
+def tokenized(sentence: str) -> tuple[str, ...]:
+    return tuple(w for w in _word_tokenizer().tokenize(sentence) if _WORD_RE.search(w))
+
+
+def remember_words(sentence: str, tokens: tuple[str, ...]) -> tuple[str, ...]:
     """Interned, so the cache holds each distinct token once."""
-    return tuple(sys.intern(w) for w in _word_tokenizer().tokenize(sentence) if _WORD_RE.search(w))
+    return _remember(_sentence_words, sentence, tuple(map(sys.intern, tokens)), TOKEN_CACHE_SIZE)
 
 
 def stems(sentence: str, drop_stop_words: bool = True) -> list[str]:
@@ -179,7 +193,7 @@ def stems(sentence: str, drop_stop_words: bool = True) -> list[str]:
 @lru_cache(maxsize=TOKEN_CACHE_SIZE)
 def _stems(sentence: str, drop_stop_words: bool) -> tuple[str, ...]:
     stop = stop_words() if drop_stop_words else frozenset()
-    return tuple(stem_word(w.lower()) for w in _words(sentence) if w.lower() not in stop)
+    return tuple(stem_word(w.lower()) for w in words(sentence) if w.lower() not in stop)
 
 
 @lru_cache(maxsize=TOKEN_CACHE_SIZE)
@@ -191,7 +205,7 @@ def stem_word(word: str) -> str:
 def clear_caches() -> None:
     """Forget remembered paragraphs, tokens and stems (benchmarks time cold runs)."""
     _paragraph_sentences.clear()
-    _words.cache_clear()
+    _sentence_words.clear()
     _stems.cache_clear()
     stem_word.cache_clear()
 

@@ -122,7 +122,7 @@ def many_paragraphs() -> list[str]:
     return [f"{p} Item {i} was noted by Mr. Ames." for i in range(6) for p in paragraphs]
 
 
-def test_presplit_in_workers_gives_the_serial_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_presplit_in_workers_gives_the_serial_sentences_and_words(monkeypatch: pytest.MonkeyPatch) -> None:
     paragraphs = many_paragraphs()
     serial = [pysbd_sentences(p) for p in paragraphs]
     monkeypatch.setattr(segment_cache, "PARALLEL_MIN_PARAGRAPHS", 10)
@@ -130,7 +130,11 @@ def test_presplit_in_workers_gives_the_serial_sentences(monkeypatch: pytest.Monk
         pytest.skip("no fork here, or another thread is running")
     assert segment_cache.presplit(paragraphs + paragraphs[:5], workers=2) == len(set(paragraphs))
     assert all(nlp.is_paragraph_cached(nlp.paragraph_key(nlp.normalized_paragraph(p))) for p in paragraphs)
+    expected_words = [[nlp.tokenized(s) for s in sentences] for sentences in serial]
+    monkeypatch.setattr(nlp, "segment", None)  # what follows must come from the caches
+    monkeypatch.setattr(nlp, "tokenized", None)
     assert [nlp.split_sentences(p) for p in paragraphs] == serial
+    assert [[tuple(nlp.words(s)) for s in sentences] for sentences in serial] == expected_words
     assert segment_cache.presplit(paragraphs, workers=2) == 0  # all cached now
 
 
