@@ -14,7 +14,8 @@ discounted, as a reader cannot tell whose words they are.
 Readability acts at selection time: a sentence that cannot be read without the one
 before it (it opens with a pronoun, "But", "However", or a quoted "he said") is kept
 only together with that sentence (``summarize.select``'s ``antecedents`` hook), and is
-never kept when that sentence is not in the pool.
+never kept when that sentence is not in the pool. When an opening "But" or "However,"
+is all that ties a sentence to the one before, the connective goes instead (``as_read``).
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ def salience_scores(sentences: Sequence[Sentence], weights: Weights = WEIGHTS) -
         * (1 - weights.unattributed_quote * quoted)
     )
     fragment = np.array([is_fragment(s.text) for s in sentences])
-    scores[fragment] = -1.0 + scores[fragment] / 10  # after every real sentence, still in order
+    # below every real sentence (those score 0 or more), still in their own order
+    scores[fragment] = scores[fragment] / (1 + scores.max()) - 2
     return scores.tolist()
 
 

@@ -75,15 +75,17 @@ def test_support_from_other_articles_lifts_the_story_they_share(support: float, 
 def test_fragments_rank_after_every_sentence_and_keep_their_order() -> None:
     pool = article(
         "a",
-        "- A ban on smoking in enclosed public places",
+        "- A ban on smoking in enclosed public places",  # the most central text, but a list item
         "Ministers announced a ban on smoking in enclosed public places.",
         "Main points:",
         "The ban on smoking starts in the spring.",
+        "Football fans celebrated a late winner.",  # a real sentence sharing nothing: score 0
     )
     scores = salience_scores(pool)
-    assert [is_fragment(s.text) for s in pool] == [True, False, True, False]
-    assert max(scores[0], scores[2]) < min(scores[1], scores[3])
-    assert select(pool, scores, 2, None) == [1, 3]
+    assert [is_fragment(s.text) for s in pool] == [True, False, True, False, False]
+    assert scores[4] == 0.0 and max(scores[0], scores[2]) < 0.0
+    assert scores[0] > scores[2]
+    assert select(pool, scores, 3, None) == [1, 3, 4]
 
 
 def test_an_unattributed_quotation_loses_to_the_same_words_with_a_speaker() -> None:
