@@ -7,10 +7,13 @@ that carries across sources and years, and stays explainable:
 1. **Own evidence.** Each section's weighted terms (matched on Snowball stems, longest
    phrase first) and case-sensitive patterns are summed per section. A built-in "other"
    lexicon (business, sport, science, culture, weather) competes as one more class.
-2. **Main event.** A *frame* term ("proposals to", "a law on") discounts other sections'
-   terms after it, so talks about troops stay diplomacy and a law on military service stays
-   domestic, as the SECTIONS.md tie-break rules ask.
-3. **Context.** A sentence with little evidence of its own leans on its neighbours (the
+2. **Main event.** A *frame* term ("proposals to", "a law on") hands most of the weight of
+   other sections' terms later in its clause to its own section, so talks about troops stay
+   diplomacy and a law on military service stays domestic, as the SECTIONS.md tie-break
+   rules ask; an opening background clause ("Hours before the summit opened, ...") counts half.
+3. **States.** A section may count the distinct states a sentence names (gazetteer of names,
+   demonyms and capitals): relations between states are diplomacy's business.
+4. **Context.** A sentence with little evidence of its own leans on its neighbours (the
    previous one most, as "He said ..." points back) and on the article's overall mix, its
    title and its source's section hint; with none of these it is "other".
 
@@ -205,16 +208,23 @@ def _add(target: list[float], vote: Sequence[float], weight: float) -> None:
 
 
 def sentence_evidence(lexicon: Lexicon, text: str) -> Evidence:
-    """Sum of matched cues per class; another class's terms later in a frame's clause give
-    most of their weight to the frame's class."""
-    tokens = tokenize(text)
+    """Every cue the sentence holds (terms, patterns, states), summed per class."""
+    cues = [*term_cues(lexicon, tokenize(text)), *pattern_cues(lexicon, text), *state_cues(lexicon, text)]
+    scores = [0.0] * len(lexicon.ids)
+    for cue in cues:
+        scores[cue.label] += cue.weight
+    return Evidence(tuple(scores), tuple(cues))
+
+
+def term_cues(lexicon: Lexicon, tokens: Sequence[str]) -> list[Cue]:
+    """Matched terms, halved in an opening background clause; another class's terms later in
+    a frame's clause keep only part of their weight and give the rest to the frame's class."""
     matches = match_terms(lexicon, tokens)
     covered = {p: {c.label for c in cues} for start, length, cues in matches for p in range(start, start + length)}
     # a frame word inside another section's phrase ("foreign policy") governs nothing
     frames = [(start, _clause_end(tokens, start), label, name) for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label})]
     background = _fronted_clause_end(tokens)
-    scores = [0.0] * len(lexicon.ids)
     found: list[Cue] = []
     for start, _, cues in matches:
         for cue in cues:
@@ -223,26 +233,26 @@ def sentence_evidence(lexicon: Lexicon, text: str) -> Evidence:
             frame = next(((f_label, name) for f_start, f_end, f_label, name in frames
                           if f_start < start < f_end and f_label != cue.label), None)
             if frame is None:
-                scores[cue.label] += cue.weight
                 found.append(cue)
                 continue
-            # the topic of another section's frame: most of its weight goes to the frame's section
             kept = cue.weight * FRAME_DISCOUNT
-            scores[cue.label] += kept
-            scores[frame[0]] += cue.weight - kept
-            found.append(Cue(cue.label, kept, cue.evidence))
+            found.append(replace(cue, weight=kept))
             found.append(Cue(frame[0], cue.weight - kept, f"frame:{frame[1]}({lexicon.ids[frame[0]]})"))
-    for pattern, cue in lexicon.patterns:
-        if pattern.search(text):
-            scores[cue.label] += cue.weight
-            found.append(cue)
+    return found
+
+
+def pattern_cues(lexicon: Lexicon, text: str) -> list[Cue]:
+    return [cue for pattern, cue in lexicon.patterns if pattern.search(text)]
+
+
+def state_cues(lexicon: Lexicon, text: str) -> list[Cue]:
+    """Evidence for each class that counts states, per distinct state named beyond the first."""
     named = states_named(text) if lexicon.states else []
-    if len(named) > 1:
-        extra = min(len(named) - 1, MAX_EXTRA_STATES)
-        for label, weight in lexicon.states:
-            scores[label] += extra * weight
-            found.append(Cue(label, extra * weight, f"states:{'+'.join(named)}({lexicon.ids[label]})"))
-    return Evidence(tuple(scores), tuple(found))
+    extra = min(len(named) - 1, MAX_EXTRA_STATES)
+    if extra < 1:
+        return []
+    return [Cue(label, extra * weight, f"states:{'+'.join(named)}({lexicon.ids[label]})")
+            for label, weight in lexicon.states]
 
 
 def states_named(text: str) -> list[str]:

@@ -95,14 +95,14 @@ def test_eval_sections_command_fails_with_one_line_on_bad_file(tmp_path: Path) -
 @pytest.mark.skipif(not SHARED_DEV.exists(), reason="../shared evaluation data is not available")
 def test_shared_development_set_score() -> None:
     scores = evaluate_sections(SHARED_DEV, default_sections())
-    assert scores.accuracy >= 0.77
-    assert scores.macro_f1 >= 0.74
+    assert scores.accuracy >= 0.79  # measured 0.818
+    assert scores.macro_f1 >= 0.76  # measured 0.792
 
 
 def test_fresh_set_score() -> None:
     """Invented news from other regions and eras, with long mixed articles (never tuned on)."""
     scores = evaluate_sections(FRESH, default_sections())
     assert scores.count >= 150
-    assert scores.accuracy >= 0.90
-    assert scores.macro_f1 >= 0.88
+    assert scores.accuracy >= 0.92  # measured 0.951
+    assert scores.macro_f1 >= 0.92  # measured 0.951
     assert scores.per_section["other"]["recall"] >= 0.9
