@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from .config import HttpConfig
@@ -149,11 +150,12 @@ class Fetcher:
     stats: FetchStats = field(default_factory=FetchStats)
 
     def __post_init__(self) -> None:
+        limits = httpx.Limits(max_connections=self.http.concurrency, max_keepalive_connections=self.http.concurrency)
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.http.timeout),
             follow_redirects=False,  # every hop is checked by us
             headers={"User-Agent": self.http.user_agent, "Accept": ACCEPT},
-            limits=httpx.Limits(max_connections=self.http.concurrency, max_keepalive_connections=self.http.concurrency),
+            transport=_deadline_transport(limits),
             trust_env=False,  # no proxies or .netrc from the environment: config is the only input
         )
         self._lock = threading.Lock()
@@ -233,6 +235,7 @@ class Fetcher:
     def _request(self, url: str, current: str) -> Response | _Redirect:
         cached = self.cache.load(current) if self.cache else None
         deadline = time.monotonic() + self.http.timeout
+        _deadline.at = deadline
         try:
             with self._client.stream("GET", current, headers=_validators(cached)) as response:
                 self._count(requests=1)
@@ -255,6 +258,8 @@ class Fetcher:
             raise FetchError(url, f"protocol error: {exc}") from None
         except httpx.InvalidURL as exc:  # also raised for a malformed Location header
             raise FetchError(url, f"refused: invalid address in the request or a redirect ({exc})") from None
+        finally:
+            _deadline.at = None
         if self.cache:
             self.cache.store(current, response, body)
         self._count(downloads=1, bytes=len(body))
@@ -289,6 +294,70 @@ def _lanes(urls: Sequence[str], per_host: int) -> list[list[int]]:
     for i, url in enumerate(urls):
         by_host.setdefault(host_port(url)[0], []).append(i)
     return [indices[k::per_host] for k in range(per_host) for indices in by_host.values() if indices[k::per_host]]
+
+
+#: The deadline of the request the current thread is making (``time.monotonic()``), or None.
+_deadline = threading.local()
+
+
+def _until_deadline(timeout: float | None) -> float | None:
+    """The wait allowed for one read, write or connect: httpx's per-operation timeout, but
+    never past the deadline of the whole request."""
+    deadline = getattr(_deadline, "at", None)
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise httpcore.ReadTimeout("the answer did not complete before the deadline")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _until_deadline(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _until_deadline(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):  # type: ignore[no-untyped-def]
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _until_deadline(timeout)))
+
+    def get_extra_info(self, info: str):  # type: ignore[no-untyped-def]
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpx times each read, not the whole answer: a server sending its headers one byte
+    at a time, each within the timeout, held a fetch for hours (h11 allows 16 kB of
+    headers). Connections made here wait for nothing past the current request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # type: ignore[no-untyped-def]
+        stream = self._inner.connect_tcp(host, port, _until_deadline(timeout), local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # type: ignore[no-untyped-def]
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _until_deadline(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """httpx's transport with the deadline backend; httpx 0.28 has no public hook for a
+    network backend, so it is set on the connection pool (checked by the header-drip test)."""
+    transport = httpx.HTTPTransport(limits=limits, trust_env=False)
+    pool = transport._pool  # noqa: SLF001
+    pool._network_backend = _DeadlineBackend(pool._network_backend)  # noqa: SLF001
+    return transport
 
 
 def _validators(cached: tuple[dict[str, str], bytes] | None) -> dict[str, str]:
