@@ -8,47 +8,29 @@ new (window ends, not the wall clock, so re-running an edition changes nothing).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from .fsutil import atomic_write_text
 from .models import SourceHealth
+from .window import MomentRecord
 
 __all__ = ["SourceRecords", "health_line", "with_used"]
 
 RECORDS_FILE = "sources.json"
 
 
-class SourceRecords:
-    """Per source address: when it last had a new item."""
+class SourceRecords(MomentRecord):
+    """Per source address: the window end at which it last had a new item."""
 
-    def __init__(self, path: Path, last_new: Mapping[str, datetime]) -> None:
-        self.path = path
-        self.last_new = dict(last_new)
-
-    @classmethod
-    def load(cls, data_dir: Path) -> SourceRecords:
-        """The record in the data folder; a missing or damaged file starts afresh."""
-        path = data_dir / RECORDS_FILE
-        try:
-            raw = json.loads(path.read_text("utf-8"))
-            return cls(path, {str(k): datetime.fromisoformat(v["last_new"]) for k, v in raw.items()})
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return cls(path, {})
+    FILE = RECORDS_FILE
 
     def is_stale(self, source: str, had_new: bool, now: datetime, stale_days: int) -> bool:
         """Whether ``source`` has had nothing new for ``stale_days``; a source seen for the
         first time starts its clock now rather than counting as stale."""
-        if had_new or source not in self.last_new:
-            self.last_new[source] = max(now, self.last_new.get(source, now))
-        return now - self.last_new[source] >= timedelta(days=stale_days)
-
-    def save(self) -> None:
-        payload = {k: {"last_new": v.isoformat()} for k, v in sorted(self.last_new.items())}
-        atomic_write_text(self.path, json.dumps(payload, indent=1))
+        if had_new or source not in self.records:
+            self.records[source] = max(now, self.records.get(source, now))
+        return now - self.records[source] >= timedelta(days=stale_days)
 
 
 def with_used(

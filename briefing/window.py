@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config import WindowConfig
@@ -29,7 +30,7 @@ from .errors import ConfigError
 from .fsutil import atomic_write_text
 from .models import Article
 
-__all__ = ["FirstSeen", "Window", "edition_window", "in_window", "keep_in_window", "parse_moment", "zone"]
+__all__ = ["FirstSeen", "MomentRecord", "Window", "edition_window", "in_window", "keep_in_window", "parse_moment", "zone"]
 
 UNDATED_POLICIES = ("keep", "drop")
 FIRST_SEEN_FILE = "first-seen.json"
@@ -116,26 +117,40 @@ def keep_in_window(articles: Iterable[Article], window: Window, undated: str, in
     return kept
 
 
-class FirstSeen:
-    """When each feed item was first seen, as the end of the window it was first seen in.
+class MomentRecord:
+    """A small JSON file in the data folder, key → moment: memory across runs for the
+    first-seen rule here and for stale sources (health.py). A missing or damaged file
+    starts afresh: losing it costs one edition's judgement, never a run."""
 
-    Recording the window end instead of the wall clock makes a re-run of the same edition
-    (or a test with a fixed date) give the same answer.
-    """
+    FILE = ""
 
     def __init__(self, path: Path, records: Mapping[str, datetime]) -> None:
         self.path = path
         self.records = dict(records)
 
     @classmethod
-    def load(cls, data_dir: Path) -> FirstSeen:
-        """The record in the data folder; a missing or damaged file starts afresh."""
-        path = data_dir / FIRST_SEEN_FILE
+    def load(cls, data_dir: Path) -> Self:
+        path = data_dir / cls.FILE
         try:
             raw = json.loads(path.read_text("utf-8"))
             return cls(path, {str(k): datetime.fromisoformat(v) for k, v in raw.items()})
         except (OSError, ValueError, TypeError, AttributeError):
             return cls(path, {})
+
+    def save(self, since: datetime | None = None) -> None:
+        """Written atomically; entries older than ``since`` are forgotten."""
+        kept = {k: v.isoformat() for k, v in sorted(self.records.items()) if since is None or v >= since}
+        atomic_write_text(self.path, json.dumps(kept, indent=0))
+
+
+class FirstSeen(MomentRecord):
+    """When each feed item was first seen, as the end of the window it was first seen in.
+
+    Recording the window end instead of the wall clock makes a re-run of the same edition
+    (or a test with a fixed date) give the same answer.
+    """
+
+    FILE = FIRST_SEEN_FILE
 
     def is_new(self, key: str) -> bool:
         return key not in self.records
@@ -148,9 +163,8 @@ class FirstSeen:
         """An undated item belongs to the window in which it was first seen."""
         return window.start < self.see(key, window) <= window.end
 
-    def save(self, now: datetime) -> None:
-        fresh = {k: v for k, v in self.records.items() if v >= now - FIRST_SEEN_KEEP}
-        atomic_write_text(self.path, json.dumps({k: v.isoformat() for k, v in sorted(fresh.items())}, indent=0))
+    def forget_old(self, now: datetime) -> None:
+        self.save(since=now - FIRST_SEEN_KEEP)
 
 
 def _aware(moment: datetime, tz: tzinfo) -> datetime:

@@ -99,7 +99,7 @@ def test_undated_items_belong_to_the_window_they_were_first_seen_in(tmp_path: Pa
     assert seen.is_new("https://a.example/1")
     assert seen.keeps_undated("https://a.example/1", day_one)
     assert seen.keeps_undated("https://a.example/1", day_one)  # a re-run of the same edition
-    seen.save(day_one.end)
+    seen.forget_old(day_one.end)
     again = FirstSeen.load(tmp_path)
     assert not again.is_new("https://a.example/1")
     assert not again.keeps_undated("https://a.example/1", day_two)
@@ -110,7 +110,7 @@ def test_first_seen_record_forgets_old_entries_and_survives_damage(tmp_path: Pat
     window = edition_window(WindowConfig(), EDITION)
     seen = FirstSeen.load(tmp_path)
     seen.see("old", window)
-    seen.save(window.end + timedelta(days=90))
+    seen.forget_old(window.end + timedelta(days=90))
     assert FirstSeen.load(tmp_path).is_new("old")
     (tmp_path / "first-seen.json").write_text("[oops", "utf-8")
     assert FirstSeen.load(tmp_path).records == {}

@@ -125,7 +125,7 @@ def collect_sources(
     for run in runs:
         run.read_articles(pages, window)
     health = tuple(run.health(records, window.end, config.http.stale_days) for run in runs)
-    seen.save(window.end)
+    seen.forget_old(window.end)
     records.save()
     return Gathered(
         articles=tuple(a for run in runs for a in run.articles),
