@@ -92,6 +92,12 @@ def test_malformed_feed_is_read_tolerantly() -> None:
     assert listing.items[0].paragraphs == ("Parliament in Castrel passed the flood relief bill by a wide margin",)
 
 
+def test_large_malformed_feed_is_refused_in_bounded_time() -> None:
+    hostile = b"<rss version='2.0'><channel><title>T & co</title>" + b"<item><title>x<b>" * 70_000
+    with pytest.raises(InputError, match="not well-formed XML, and at 1,190,049 bytes too large for tolerant parsing"):
+        read_document(Document("http://x.example/f", "http://x.example/f", "application/rss+xml", hostile), "")
+
+
 @pytest.mark.parametrize(
     "content, content_type, message",
     [
