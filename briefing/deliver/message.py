@@ -72,7 +72,7 @@ class ListHeaders:
             raise ConfigError(f"mail.unsubscribe_url {mail.unsubscribe_url!r} needs a {{token}} placeholder")
         name, address = parseaddr(mail.sender)
         return cls(
-            sender=Address(display_name=name, addr_spec=_config_address(address or mail.sender, "sender")),
+            sender=Address(display_name=one_line(name), addr_spec=_config_address(address or mail.sender, "sender")),
             reply_to=_config_address(mail.reply_to, "reply_to") if mail.reply_to else None,
             list_id=mail.list_id,
             unsubscribe_url=mail.unsubscribe_url,
@@ -127,9 +127,12 @@ def subject_line(briefing: Briefing) -> str:
 
 
 def one_line(text: str) -> str:
-    """Every run of whitespace, line breaks and control characters becomes one space."""
+    """Every run of whitespace, line breaks and control characters becomes one space, and
+    ``=?``, which opens an RFC 2047 encoded-word, becomes ``= ?``: the email package decodes
+    encoded-words in the values it is given, and before Python 3.11.10 and 3.12.5
+    (CVE-2024-6923) wrote a decoded line break out raw, adding headers of the text's choosing."""
     cleaned = "".join(" " if (ch.isspace() or breaks_headers(ch)) else ch for ch in text)
-    return _SPACES.sub(" ", cleaned).strip()
+    return _SPACES.sub(" ", cleaned).strip().replace("=?", "= ?")
 
 
 def shortened(text: str, limit: int) -> str:
@@ -155,7 +158,7 @@ def build_message(
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = rendering.subject
     msg["From"] = headers.sender
-    msg["To"] = Address(display_name=subscriber.name or "", addr_spec=subscriber.email)
+    msg["To"] = Address(display_name=one_line(subscriber.name or ""), addr_spec=subscriber.email)
     if headers.reply_to:
         msg["Reply-To"] = headers.reply_to
     msg["Date"] = format_datetime(now)

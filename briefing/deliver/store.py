@@ -13,6 +13,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from email.headerregistry import Address
 from pathlib import Path
 from typing import TextIO
 
@@ -64,7 +65,12 @@ def checked_email(address: str) -> str:
         valid = validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise SubscriberError(f"{address!r}: not a valid e-mail address ({exc})") from None
-    return valid.ascii_email or valid.normalized
+    normalized = valid.ascii_email or valid.normalized
+    try:  # RFC-valid mailbox names such as "=?utf-8?q?x?=" that Python's email package refuses to write
+        Address(addr_spec=normalized)
+    except ValueError as exc:
+        raise SubscriberError(f"{address!r}: cannot be written in a mail header ({exc})") from None
+    return normalized
 
 
 def checked_name(name: str | None, address: str) -> str | None:
