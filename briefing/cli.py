@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -123,10 +122,6 @@ def with_sentence_count(config: Config, count: int | None) -> Config:
     )
 
 
-def today(config: Config) -> date:
-    return datetime.now(ZoneInfo(config.window.timezone)).date()
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefing")
 def main() -> None:
@@ -163,9 +158,8 @@ def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | No
     """
     config = with_sentence_count(load(config_path, {"summary": {"algorithm": algorithm}, "": {"out_dir": out_dir}}), sentences)
     extra = [cli_source(spec) for spec in sources]
-    own_input = bool(inputs or config.inputs or extra or any(s.enabled for s in config.sources))
-    paths = list(inputs) or list(config.inputs) or ([] if own_input else pipeline.sample_inputs())
-    day = edition.date() if edition else (today(config) if own_input else pipeline.sample_edition())
+    paths, samples = pipeline.choose_inputs(config, inputs, extra)
+    day = edition.date() if edition else pipeline.default_edition(config, samples)
     chosen = parse_formats(formats) if formats else config.render.formats
     span = edition_window(config.window, day, hours=hours, since=parse_moment(since, config.window),
                           until=parse_moment(until, config.window))

@@ -16,22 +16,22 @@ def compose(
     articles: Mapping[str, Article],
     picks: Mapping[str, Sequence[Sentence]],
     *,
-    carriers: Mapping[str, Sequence[str]] | None = None,
+    carriers: Mapping[tuple[str, int], Sequence[str]] | None = None,
     sentence_count: int = 0,
     health: Sequence[SourceHealth] = (),
     window: tuple[datetime, datetime] | None = None,
 ) -> Briefing:
     """Sources are numbered in order of first citation, so [1] is the first one a reader meets.
 
-    ``carriers`` maps an article id to every article id of the same story, so a
-    sentence carried by several outlets cites all of them.
+    ``carriers`` maps a sentence (article id, index) to the ids of every article that
+    carried it, so a sentence printed once cites each outlet that reported it.
     """
     numbers: dict[str, int] = {}
     sections = []
     for section in config.sections:
         key_sentences = []
         for sentence in picks.get(section.id, ()):
-            ids = (carriers or {}).get(sentence.article_id) or (sentence.article_id,)
+            ids = (carriers or {}).get((sentence.article_id, sentence.index)) or (sentence.article_id,)
             cited = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in dict.fromkeys(ids))
             key_sentences.append(KeySentence(text=sentence.text, citations=cited))
         sections.append(SectionDigest(section.id, section.title, tuple(key_sentences)))

@@ -22,7 +22,7 @@ from .fetch import Fetcher
 from .health import with_used
 from .ingest.feeds import Gathered, collect_sources
 from .models import Article, Briefing, Placement, Sentence
-from .window import Window, edition_window, keep_in_window
+from .window import Window, edition_window, keep_in_window, zone
 
 Warn = Callable[[str], None]
 Stage = Callable[[str], AbstractContextManager[None]]
@@ -123,7 +123,7 @@ def make_briefing(
             now or datetime.now(timezone.utc),
             {a.id: a for a in articles},
             picks,
-            carriers=found.carriers,
+            carriers=found.sentence_carriers,
             sentence_count=sum(len(s) for s in by_article.values()),
             health=with_used(gathered.health, found.cited(picks), gathered.source_of),
             window=window.as_tuple() if window else None,
@@ -161,6 +161,21 @@ def key_sentences(config: Config, pool: Sequence[Sentence], count: int) -> list[
     """The configured algorithm's picks, near-repeats dropped unless de-duplication is off."""
     threshold = config.summary.dedupe_threshold if config.summary.dedupe else None
     return summarize.summarize(pool, count, config.summary.algorithm, threshold)
+
+
+def choose_inputs(
+    config: Config, inputs: Sequence[Path] = (), extra_sources: Sequence[SourceDef] = ()
+) -> tuple[list[Path], bool]:
+    """The files to read, and whether they are the shipped samples: those are used only when
+    neither the command line nor the configuration names any article files or sources."""
+    if inputs or config.inputs or extra_sources or any(s.enabled for s in config.sources):
+        return list(inputs) or list(config.inputs), False
+    return sample_inputs(), True
+
+
+def default_edition(config: Config, samples: bool) -> date:
+    """Today in the edition's time zone; the samples' own date when briefing the samples."""
+    return sample_edition() if samples else datetime.now(zone(config.window)).date()
 
 
 def sample_inputs() -> list[Path]:

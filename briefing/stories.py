@@ -55,6 +55,8 @@ class Stories:
 
     #: article id → ids of every article of its story (stories of two or more articles)
     carriers: Mapping[str, tuple[str, ...]]
+    #: kept sentence → ids of every article that carried it (sentences carried more than once)
+    sentence_carriers: Mapping[SentenceKey, tuple[str, ...]]
     #: sentences not to print: later copies of a kept sentence, or printed last edition
     repeats: frozenset[SentenceKey]
     #: sentences of a story the previous edition printed, which it did not print
@@ -68,7 +70,7 @@ class Stories:
 
     def cited(self, picks: Mapping[str, Sequence[Sentence]]) -> set[str]:
         """Ids of every article the picked sentences will cite."""
-        return {aid for chosen in picks.values() for s in chosen for aid in self.carriers.get(s.article_id, (s.article_id,))}
+        return {aid for chosen in picks.values() for s in chosen for aid in self.sentence_carriers.get(_key(s), (s.article_id,))}
 
     def mark_new(self, briefing: Briefing, picks: Mapping[str, Sequence[Sentence]]) -> Briefing:
         """The briefing with its new developments flagged (compose does not know about them)."""
@@ -96,14 +98,18 @@ def find_stories(
     usable = [st if len(st) >= MIN_SENTENCE_STEMS else frozenset() for st in stems]
     repeats: set[SentenceKey] = set()
     printed_before: set[SentenceKey] = set()
+    sentence_carriers: dict[SentenceKey, tuple[str, ...]] = {}
     for group in near_duplicate_groups(usable, sentence_similarity, SENTENCE_BANDS):
         current = [sentences[i] for i in group if i < len(sentences)]
         if len(current) < len(group):  # the previous edition printed one of them
             printed_before.update(_key(s) for s in current)
-        repeats.update(_key(s) for s in (current if len(current) < len(group) else current[1:]))
+            repeats.update(_key(s) for s in current)
+        elif current:
+            repeats.update(_key(s) for s in current[1:])
+            sentence_carriers[_key(current[0])] = tuple(dict.fromkeys(s.article_id for s in current))
     returning = {aid for s in printed_before for aid in carriers.get(s[0], (s[0],))}
     new = {_key(s) for s in sentences if s.article_id in returning and _key(s) not in repeats}
-    return Stories(carriers, frozenset(repeats), frozenset(new))
+    return Stories(carriers, sentence_carriers, frozenset(repeats), frozenset(new))
 
 
 def near_duplicate_groups(

@@ -181,3 +181,33 @@ def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_html_publish_time_kept_to_the_minute(tmp_path: Path) -> None:
+    """The stated time wins over dates in the byline, which would keep only the day."""
+    f = tmp_path / "x.html"
+    f.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<html><head><title>Court ruling</title>'
+        '<meta property="article:published_time" content="2026-11-24T11:20:00+01:00"></head><body><article>'
+        "<h1>Court ruling</h1><p class='byline'>Published 24 November 2026</p>"
+        "<p>The constitutional court struck down the conscription law on Tuesday, ruling that it had been passed without a quorum.</p>"
+        "<p>The defence ministry said it would comply with the ruling and present a new bill to parliament next month.</p>"
+        "</article></body></html>",
+        "utf-8",
+    )
+    (article,) = read_file(f, print)
+    assert article.published == datetime(2026, 11, 24, 10, 20, tzinfo=timezone.utc)
+
+
+def test_html_publish_time_from_json_ld(tmp_path: Path) -> None:
+    f = tmp_path / "y.html"
+    f.write_text(
+        '<html><head><title>Vote</title><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "datePublished": "2026-11-24T21:05:00Z"}</script></head><body><article>'
+        "<p>Parliament approved the budget late on Tuesday after an eleven-hour debate in the lower chamber.</p>"
+        "<p>The opposition said it would challenge the spending plan in the constitutional court next week.</p>"
+        "</article></body></html>",
+        "utf-8",
+    )
+    (article,) = read_file(f, print)
+    assert article.published == datetime(2026, 11, 24, 21, 5, tzinfo=timezone.utc)

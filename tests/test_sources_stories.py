@@ -30,6 +30,8 @@ def test_two_outlets_carrying_one_story_are_grouped_unrelated_ones_not() -> None
                 "More than 38,000 people left their homes and the main railway line to the south was cut.")
     stories = find_stories([a, b, c], split_articles([a, b, c]))
     assert stories.carriers == {"a": ("a", "b"), "b": ("a", "b")}
+    # each shared wire sentence is kept in a and cites both; a's own sentence is not listed
+    assert stories.sentence_carriers == {("a", 0): ("a", "b"), ("a", 1): ("a", "b"), ("a", 2): ("a", "b")}
 
 
 def test_equal_titles_alone_do_not_make_a_story() -> None:

@@ -14,13 +14,13 @@ from typing import Any
 
 import click
 
-from ..cli import Reporter, common_options, load, today
+from ..cli import Reporter, common_options, load
 from ..config import Config
 from ..errors import DeliveryError
 from ..fsutil import atomic_write_text
 from .db import Database
 from .ledger import Delivery, Ledger
-from .service import check_ready, has_own_input, load_or_build_edition, send_edition, unsubscribe
+from .service import check_ready, load_or_build_edition, send_edition, unsubscribe
 from .store import FORMATS, STATUSES, Subscriber, SubscriberStore, export_csv
 from .tokens import TokenSigner
 
@@ -41,7 +41,7 @@ def default_edition(config: Config) -> date:
     """Today; the samples' own date when no inputs or sources are configured, as ``build`` does."""
     from .. import pipeline
 
-    return today(config) if has_own_input(config) else pipeline.sample_edition()
+    return pipeline.default_edition(config, pipeline.choose_inputs(config)[1])
 
 
 @click.group()

@@ -93,16 +93,11 @@ def load_or_build_edition(config: Config, edition: date, *, warn: Warn = _ignore
         return Edition(load_briefing(path), None)
     from .. import pipeline
 
-    inputs = list(config.inputs) or ([] if has_own_input(config) else pipeline.sample_inputs())
+    inputs, _ = pipeline.choose_inputs(config)
     options = {"stage": stage} if stage is not None else {}
     built = pipeline.build_edition(config, inputs, edition, config.out_dir, config.render.formats, warn=warn, **options)
     pdf = next((p for p in built.paths if p.suffix == ".pdf"), None)
     return Edition(built.briefing, pdf)
-
-
-def has_own_input(config: Config) -> bool:
-    """Whether the configuration names articles to brief; without any, the samples are used."""
-    return bool(config.inputs) or any(source.enabled for source in config.sources)
 
 
 def send_edition(

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import lxml.html
 import trafilatura
 
 from ..errors import InputError
 from ..models import Article
-from .common import make_article
+from .common import make_article, parse_published
 
 _BYLINE = re.compile(r"^(by|from)\s+[\w .,'-]{2,80}$", re.I)
+#: Where pages state their publish time exactly; htmldate prefers other clues and can keep only the day.
+PUBLISHED_XPATH = (
+    "//meta[@property='article:published_time' or @name='article:published_time' or "
+    "@property='og:published_time' or @itemprop='datePublished' or @name='pubdate']/@content"
+    " | //time[@itemprop='datePublished']/@datetime"
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*("[^"]{8,40}")')
 #: Full timestamps, not just the day: the edition window needs the hour.
 DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 
@@ -18,8 +28,10 @@ DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat":
 def read_html(text: str, origin: str, url: str | None = None) -> list[Article]:
     """Main text without menus, footers and banners; title, outlet, date and canonical link from metadata."""
     try:
+        tree = lxml.html.fromstring(_XML_DECLARATION.sub("", text, count=1))  # lxml refuses it in a str
+        published = stated_publish_time(tree)
         doc = trafilatura.bare_extraction(
-            text,
+            tree,
             url=url,
             with_metadata=True,
             include_comments=False,
@@ -42,9 +54,23 @@ def read_html(text: str, origin: str, url: str | None = None) -> list[Article]:
             title=title,
             source=doc.sitename or doc.hostname or "",
             url=doc.url or url,
-            published=_fix_zone(doc.date),
+            published=published or _fix_zone(doc.date),
         )
     ]
+
+
+def stated_publish_time(tree: lxml.html.HtmlElement) -> str | None:
+    """The publish time the page states in its metadata (meta tags, microdata, JSON-LD), if any."""
+    candidates = [str(v) for v in tree.xpath(PUBLISHED_XPATH)]
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        candidates += [json.loads(m) for m in _JSON_LD_DATE.findall(script)]
+    for value in candidates:
+        try:
+            parse_published(value, "")
+        except InputError:
+            continue
+        return value
+    return None
 
 
 def _is_furniture(paragraph: str, position: int, title: str) -> bool:
