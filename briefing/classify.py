@@ -12,7 +12,11 @@ that carries across sources and years, and stays explainable:
    diplomacy and a law on military service stays domestic, as the SECTIONS.md tie-break
    rules ask; an opening background clause ("Hours before the summit opened, ...") counts half.
 3. **States.** A section may count the distinct states a sentence names (gazetteer of names,
-   demonyms and capitals): relations between states are diplomacy's business.
+   demonyms and capitals, and bodies such as the UN or the EU): relations between states are
+   diplomacy's business. When a state *acts on* another (its government or a leader named,
+   or the state itself as the subject of "urged", "asked", "protested to", ...), that clause
+   is a relation: it counts for the section whatever its topic, and it governs the clause
+   like a frame, so "Colombia asked Venezuela to hand over a rebel leader" is diplomacy.
 4. **Context.** A sentence with little evidence of its own leans on its neighbours (the
    previous one most, as "He said ..." points back) and on the article's overall mix, its
    title and its source's section hint; with none of these it is "other".
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -71,6 +75,15 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s|[()\u2014]|\s[-\u2013]\s")
 CLAUSE = "|"
 #: Most states one sentence can add evidence for (a list of ten countries is not ten times the cue).
 MAX_EXTRA_STATES = 3
+#: A relation between named states (one acting on another) weighs this many times a section's
+#: weight per extra state.
+RELATION = 2.5
+#: Words a relation's verb may stand after its actor ("The United States on Friday welcomed"),
+#: and that may open a clause before a bare acting role ("In Tokyo, the Japanese government").
+RELATION_GAP = 3
+#: Words after the verb within which the other actor must be named ("handed over two
+#: suspected militants to the United States").
+RELATION_REACH = 7
 
 
 @dataclass(frozen=True)
@@ -209,35 +222,39 @@ def _add(target: list[float], vote: Sequence[float], weight: float) -> None:
 
 def sentence_evidence(lexicon: Lexicon, text: str) -> Evidence:
     """Every cue the sentence holds (terms, patterns, states), summed per class."""
-    cues = [*term_cues(lexicon, tokenize(text)), *pattern_cues(lexicon, text), *state_cues(lexicon, text)]
+    tokens = tokenize(text)
+    relations = relation_spans(lexicon, text)
+    cues = [*term_cues(lexicon, tokens, relations), *pattern_cues(lexicon, text), *state_cues(lexicon, text),
+            *relation_cues(lexicon, relations)]
     scores = [0.0] * len(lexicon.ids)
     for cue in cues:
         scores[cue.label] += cue.weight
     return Evidence(tuple(scores), tuple(cues))
 
 
-def term_cues(lexicon: Lexicon, tokens: Sequence[str]) -> list[Cue]:
+def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span] = ()) -> list[Cue]:
     """Matched terms, halved in an opening background clause; another class's terms later in
-    a frame's clause keep only part of their weight and give the rest to the frame's class."""
+    a frame's clause (or inside a relation's span) keep only part of their weight and give
+    the rest to the frame's class."""
     matches = match_terms(lexicon, tokens)
     covered = {p: {c.label for c in cues} for start, length, cues in matches for p in range(start, start + length)}
     # a frame word inside another section's phrase ("foreign policy") governs nothing
-    frames = [(start, _clause_end(tokens, start), label, name) for start, label, name in match_frames(lexicon, tokens)
+    frames = [Span(start + 1, _clause_end(tokens, start), label, f"frame:{name}") for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label})]
+    frames.extend(relations)
     background = _fronted_clause_end(tokens)
     found: list[Cue] = []
     for start, _, cues in matches:
         for cue in cues:
             if start < background:
                 cue = replace(cue, weight=cue.weight * BACKGROUND)
-            frame = next(((f_label, name) for f_start, f_end, f_label, name in frames
-                          if f_start < start < f_end and f_label != cue.label), None)
+            frame = next(((f.label, f.name) for f in frames if f.start <= start < f.end and f.label != cue.label), None)
             if frame is None:
                 found.append(cue)
                 continue
             kept = cue.weight * FRAME_DISCOUNT
             found.append(replace(cue, weight=kept))
-            found.append(Cue(frame[0], cue.weight - kept, f"frame:{frame[1]}({lexicon.ids[frame[0]]})"))
+            found.append(Cue(frame[0], cue.weight - kept, f"{frame[1]}({lexicon.ids[frame[0]]})"))
     return found
 
 
@@ -256,9 +273,71 @@ def state_cues(lexicon: Lexicon, text: str) -> list[Cue]:
 
 
 def states_named(text: str) -> list[str]:
-    """The distinct states a sentence names, in order of first mention."""
+    """The distinct states (and international bodies) a sentence names, in order of first mention."""
     aliases, pattern = _gazetteer()
     return list(dict.fromkeys(aliases[m.group(1)] for m in pattern.finditer(text)))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Tokens [start, end) whose other sections' terms count mostly for ``label``."""
+
+    start: int
+    end: int
+    label: int
+    name: str
+
+
+def relation_spans(lexicon: Lexicon, text: str) -> list[Span]:
+    """Where a named state acts on another: from the actor to the end of its verb's clause
+    (to the end of the actor alone for a reporting verb or a bare "Iraqi prime minister").
+    Empty unless the sentence names two actors and a section counts states."""
+    if not lexicon.states or len(states_named(text)) < 2:
+        return []
+    acting, speech = _relation_patterns()
+    aliases, _ = _gazetteer()
+    spans: list[Span] = []
+    for match in acting.finditer(text):
+        actor, verb = aliases[match.group("actor")], (match.group("verb") or "").lower()
+        if verb:
+            # the verb must reach another actor: its object, or a partner in a joint subject
+            ahead = _words_in_clause(text[match.end():], RELATION_REACH)
+            behind = " ".join(text[:match.start()].split()[-3:])
+            if not (_other_actor(ahead, actor) or (" and" in f" {behind}" and _other_actor(behind, actor))):
+                continue
+        elif not match.group("role") or len(_clause_words_before(text, match.start())) > RELATION_GAP:
+            continue  # a bare "Afghan officials" acts only as a clause's subject
+        start = len(tokenize(text[:match.start()]))
+        end = len(tokenize(text[:match.end()]))
+        if verb and verb not in speech:
+            end = _clause_end(tokenize(text), end - 1)
+        name = " ".join(match.group(0).split()[-4:])
+        spans.extend(Span(start, end, label, f"relation:{name}") for label, _ in lexicon.states)
+    return spans
+
+
+def _words_in_clause(text: str, count: int) -> str:
+    """The first ``count`` words of ``text`` that come before its first clause break."""
+    brk = _CLAUSE_BREAK.search(text)
+    return " ".join((text[:brk.start()] if brk else text).split()[:count])
+
+
+def _clause_words_before(text: str, position: int) -> list[str]:
+    """The words of ``position``'s clause that stand before it."""
+    pieces = _CLAUSE_BREAK.split(text[:position])
+    return pieces[-1].split() if pieces else []
+
+
+def _other_actor(text: str, actor: str) -> bool:
+    aliases, pattern = _gazetteer()
+    return any(aliases[m.group(1)] != actor for m in pattern.finditer(text))
+
+
+def relation_cues(lexicon: Lexicon, spans: Sequence[Span]) -> list[Cue]:
+    """The sentence's first relation, as evidence for each class that counts states."""
+    first = {span.label: span for span in reversed(spans)}
+    return [Cue(label, RELATION * weight, f"{first[label].name}({lexicon.ids[label]})")
+            for label, weight in lexicon.states if label in first]
 
 
 def tokenize(text: str) -> list[str]:
@@ -421,7 +500,27 @@ def _builtin_other() -> Spec:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> tuple[dict[str, str], re.Pattern[str]]:
-    """Every name of every state mapped to the state, and one pattern that finds them all."""
-    aliases = {name: state for state, names in _read_lexicon(STATES_LEXICON)["states"].items() for name in (state, *names)}
-    alternatives = "|".join(sorted(map(re.escape, aliases), key=len, reverse=True))
-    return aliases, re.compile(rf"(?<![\w-])({alternatives})(?!\w)")
+    """Every name of every state and body mapped to it, and one pattern that finds them all."""
+    data = _read_lexicon(STATES_LEXICON)
+    aliases = {name: state for table in ("states", "bodies") for state, names in data[table].items()
+               for name in (state, *names)}
+    return aliases, re.compile(rf"(?<![\w-])({_alternatives(aliases)})(?!\w)")
+
+
+def _alternatives(phrases: Iterable[str]) -> str:
+    """A regex alternation of literal phrases, longest first, any run of spaces matching a space."""
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _relation_patterns() -> tuple[re.Pattern[str], frozenset[str]]:
+    """The pattern of a state acting (a named actor, optionally a role, then an interaction
+    verb within a few words; or a named actor and a role), the verbs, and the reporting verbs."""
+    data = _read_lexicon(STATES_LEXICON)["relations"]
+    aliases, _ = _gazetteer()
+    actor = rf"(?<![\w-])(?P<actor>{_alternatives(aliases)})(?:'s|\u2019s)?"
+    role = rf"(?P<role>(?i:{_alternatives(data['roles'])}))\b"
+    verb = rf"(?P<verb>(?i:{_alternatives(data['verbs'])}))\b"
+    gap = rf"(?:\s+[\w.'\u2019-]+){{0,{RELATION_GAP}}}?"
+    acting = re.compile(rf"{actor}(?:(?:\s+[\w.-]+){{0,2}}?\s+{role})?(?:{gap}\s+{verb})?")
+    return acting, frozenset(v.lower() for v in data["speech"])
