@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +45,8 @@ MIN_SENTENCE_STEMS = 3
 STORY_BANDS = (64, 2)
 SENTENCE_BANDS = (32, 4)
 NUM_PERM = 128
+#: Candidates confirmed per set; LSH rarely returns more unless the input is thousands of near-repeats.
+MAX_CANDIDATES = 16
 _WORD = re.compile(r"\w+")
 
 SentenceKey = tuple[str, int]  # (article id, sentence index)
@@ -116,7 +119,11 @@ def near_duplicate_groups(
     sets: Sequence[frozenset[str]], threshold: float, bands: tuple[int, int]
 ) -> list[list[int]]:
     """Indices of sets whose Jaccard similarity chains at ``threshold`` or more, in index
-    order; groups of one are left out and empty sets are never grouped."""
+    order; groups of one are left out and empty sets are never grouped.
+
+    Work per set is bounded, so a text of thousands of near-repeats stays linear: a set that
+    joins a group is not indexed itself (later sets are compared with the group's first
+    member), and at most ``MAX_CANDIDATES`` candidates are confirmed per set."""
     index = MinHashLSH(num_perm=NUM_PERM, params=bands)
     signatures = MinHash.bulk([[t.encode("utf-8") for t in s] for s in sets], num_perm=NUM_PERM)
     parent = list(range(len(sets)))
@@ -130,10 +137,13 @@ def near_duplicate_groups(
     for i, (tokens, signature) in enumerate(zip(sets, signatures)):
         if not tokens:
             continue
-        for j in index.query(signature):
-            if _jaccard(tokens, sets[j]) >= threshold:
+        joined = False
+        for j in islice(index.query(signature), MAX_CANDIDATES):
+            if root(j) != root(i) and _jaccard(tokens, sets[j]) >= threshold:
                 parent[root(i)] = root(j)
-        index.insert(i, signature)
+                joined = True
+        if not joined:  # only a group's first member is indexed, so repeats never pile up as candidates
+            index.insert(i, signature)
     groups: dict[int, list[int]] = {}
     for i in range(len(sets)):
         groups.setdefault(root(i), []).append(i)

@@ -391,9 +391,6 @@ def test_multi_megabyte_article_goes_through_the_whole_pipeline(tmp_path: Path) 
     assert briefing.sentence_count > 14_000 and any(digest.sentences for digest in briefing.sections)
 
 
-@pytest.mark.xfail(strict=True, reason="stories.near_duplicate_groups compares each near-repeat with every earlier "
-                                       "one: 57 s for a 1.8 MB article of one paragraph repeated, 10 s for 4,000 "
-                                       "templated sentences, 160 s for 16,000 (reported)")
 @pytest.mark.parametrize("kind", ["repeated", "templated"])
 def test_story_grouping_work_grows_linearly_with_near_repeats(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     """Counted, not timed: Jaccard comparisons for 1,500 sentences that are all alike."""
