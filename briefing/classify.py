@@ -289,31 +289,40 @@ class Span:
 
 
 def relation_spans(lexicon: Lexicon, text: str) -> list[Span]:
-    """Where a named state acts on another: from the actor to the end of its verb's clause
-    (to the end of the actor alone for a reporting verb or a bare "Iraqi prime minister").
+    """Where a named state acts on another: from the actor (or from the verb, when the acted-on
+    is a foreign role: "met Israeli Prime Minister ...") to the end of the verb's clause; only
+    the actor itself for a reporting verb or a bare acting role ("Iraqi prime minister").
     Empty unless the sentence names two actors and a section counts states."""
     if not lexicon.states or len(states_named(text)) < 2:
         return []
-    acting, speech = _relation_patterns()
-    aliases, _ = _gazetteer()
+    acting, acted_on, speech = _relation_patterns()
     spans: list[Span] = []
-    for match in acting.finditer(text):
-        actor, verb = aliases[match.group("actor")], (match.group("verb") or "").lower()
-        if verb:
-            # the verb must reach another actor: its object, or a partner in a joint subject
-            ahead = _words_in_clause(text[match.end():], RELATION_REACH)
-            behind = " ".join(text[:match.start()].split()[-3:])
-            if not (_other_actor(ahead, actor) or (" and" in f" {behind}" and _other_actor(behind, actor))):
-                continue
-        elif not match.group("role") or len(_clause_words_before(text, match.start())) > RELATION_GAP:
-            continue  # a bare "Afghan officials" acts only as a clause's subject
+    for match in [*filter(_acts_on_another, acting.finditer(text)),
+                  *(m for m in acted_on.finditer(text) if _other_actor(text, _actor(m)))]:
+        verb = (match.group("verb") or "").lower()
         start = len(tokenize(text[:match.start()]))
         end = len(tokenize(text[:match.end()]))
         if verb and verb not in speech:
-            end = _clause_end(tokenize(text), end - 1)
+            end = max(end, _clause_end(tokenize(text), start + 1))
         name = " ".join(match.group(0).split()[-4:])
         spans.extend(Span(start, end, label, f"relation:{name}") for label, _ in lexicon.states)
     return spans
+
+
+def _actor(match: re.Match[str]) -> str:
+    return _gazetteer()[0][match.group("actor")]
+
+
+def _acts_on_another(match: re.Match[str]) -> bool:
+    """An actor's verb must reach another actor (its object, or a partner in a joint subject:
+    "India and Pakistan agreed"); a bare acting role must be its clause's subject."""
+    text, actor = match.string, _actor(match)
+    if match.group("verb"):
+        ahead = _words_in_clause(text[match.end():], RELATION_REACH)
+        behind = " ".join(text[:match.start()].split()[-3:]) + " " + match.group(0)
+        if _other_actor(ahead, actor) or (" and " in f" {behind} " and _other_actor(behind, actor)):
+            return True
+    return bool(match.group("role")) and len(_clause_words_before(text, match.start())) <= RELATION_GAP
 
 
 def _words_in_clause(text: str, count: int) -> str:
@@ -513,9 +522,10 @@ def _alternatives(phrases: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _relation_patterns() -> tuple[re.Pattern[str], frozenset[str]]:
+def _relation_patterns() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str]]:
     """The pattern of a state acting (a named actor, optionally a role, then an interaction
-    verb within a few words; or a named actor and a role), the verbs, and the reporting verbs."""
+    verb within a few words; or a named actor and a role), of a verb acting on a foreign
+    role ("received the Iraqi prime minister"), and the reporting verbs."""
     data = _read_lexicon(STATES_LEXICON)["relations"]
     aliases, _ = _gazetteer()
     actor = rf"(?<![\w-])(?P<actor>{_alternatives(aliases)})(?:'s|\u2019s)?"
@@ -523,4 +533,5 @@ def _relation_patterns() -> tuple[re.Pattern[str], frozenset[str]]:
     verb = rf"(?P<verb>(?i:{_alternatives(data['verbs'])}))\b"
     gap = rf"(?:\s+[\w.'\u2019-]+){{0,{RELATION_GAP}}}?"
     acting = re.compile(rf"{actor}(?:(?:\s+[\w.-]+){{0,2}}?\s+{role})?(?:{gap}\s+{verb})?")
-    return acting, frozenset(v.lower() for v in data["speech"])
+    acted_on = re.compile(rf"(?<![\w-]){verb}\s+(?:the\s+)?{actor}(?:\s+[\w.-]+){{0,2}}?\s+{role}")
+    return acting, acted_on, frozenset(v.lower() for v in data["speech"])
