@@ -73,17 +73,21 @@ SUBORDINATORS = ("after", "before", "despite", "while", "as", "when", "since", "
                  "following", "amid", "until", "during")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s|[()\u2014]|\s[-\u2013]\s")
 CLAUSE = "|"
+_DATELINE = re.compile(r"\s*(?:[A-Z][A-Za-z.'/ -]{0,30}[A-Z]|[A-Z][a-z]+)(?:,[^-\u2013\u2014:()]{1,40}?)?\s*(?:\([A-Za-z]+\))?\s*(?:--?|:|\u2013|\u2014)\s")
 #: Most states one sentence can add evidence for (a list of ten countries is not ten times the cue).
 MAX_EXTRA_STATES = 3
 #: A relation between named states (one acting on another) weighs this many times a section's
 #: weight per extra state.
-RELATION = 2.5
+RELATION = 2.0
 #: Words a relation's verb may stand after its actor ("The United States on Friday welcomed"),
 #: and that may open a clause before a bare acting role ("In Tokyo, the Japanese government").
 RELATION_GAP = 3
 #: Words after the verb within which the other actor must be named ("handed over two
 #: suspected militants to the United States").
 RELATION_REACH = 7
+#: A bare acting role ("Iraqi Prime Minister Iyad Allawi is to address ...") is this much of a
+#: relation, and governs nothing: the role may be a mere victim or guest.
+ROLE_ONLY = 0.5
 
 
 @dataclass(frozen=True)
@@ -241,7 +245,7 @@ def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span]
     # a frame word inside another section's phrase ("foreign policy") governs nothing
     frames = [Span(start + 1, _clause_end(tokens, start), label, f"frame:{name}") for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label})]
-    frames.extend(relations)
+    frames.extend(span for span in relations if span.strength == 1.0)
     background = _fronted_clause_end(tokens)
     found: list[Cue] = []
     for start, _, cues in matches:
@@ -263,8 +267,9 @@ def pattern_cues(lexicon: Lexicon, text: str) -> list[Cue]:
 
 
 def state_cues(lexicon: Lexicon, text: str) -> list[Cue]:
-    """Evidence for each class that counts states, per distinct state named beyond the first."""
-    named = states_named(text) if lexicon.states else []
+    """Evidence for each class that counts states, per distinct state named beyond the first
+    (a wire dateline, "NAIROBI, Kenya -", says where the reporter was, not who acted)."""
+    named = [s for s in states_named(text[_dateline_end(text):]) if s not in _bodies()] if lexicon.states else []
     extra = min(len(named) - 1, MAX_EXTRA_STATES)
     if extra < 1:
         return []
@@ -286,43 +291,58 @@ class Span:
     end: int
     label: int
     name: str
+    strength: float = 1.0  # a relation's share of the full relation cue; frames have 1.0
 
 
 def relation_spans(lexicon: Lexicon, text: str) -> list[Span]:
     """Where a named state acts on another: from the actor (or from the verb, when the acted-on
-    is a foreign role: "met Israeli Prime Minister ...") to the end of the verb's clause; only
-    the actor itself for a reporting verb or a bare acting role ("Iraqi prime minister").
-    Empty unless the sentence names two actors and a section counts states."""
-    if not lexicon.states or len(states_named(text)) < 2:
+    is a foreign role: "met Israeli Prime Minister ...") to the end of the verb's clause, or
+    only the actor and its verb for a reporting verb. A bare acting role ("Iraqi prime
+    minister") is a weaker relation that governs nothing. Empty unless the sentence names two
+    actors and a section counts states."""
+    skip = _dateline_end(text)
+    if not lexicon.states or len(states_named(text[skip:])) < 2:
         return []
     acting, acted_on, speech = _relation_patterns()
+    found = [(m, _acting_kind(m)) for m in acting.finditer(text, skip)]
+    found += [(m, "verb") for m in acted_on.finditer(text, skip) if _other_actor(text[skip:], _actor(m))]
     spans: list[Span] = []
-    for match in [*filter(_acts_on_another, acting.finditer(text)),
-                  *(m for m in acted_on.finditer(text) if _other_actor(text, _actor(m)))]:
-        verb = (match.group("verb") or "").lower()
+    for match, kind in found:
+        if kind is None:
+            continue
         start = len(tokenize(text[:match.start()]))
         end = len(tokenize(text[:match.end()]))
-        if verb and verb not in speech:
+        if kind == "verb" and match.group("verb").lower() not in speech:
             end = max(end, _clause_end(tokenize(text), start + 1))
         name = " ".join(match.group(0).split()[-4:])
-        spans.extend(Span(start, end, label, f"relation:{name}") for label, _ in lexicon.states)
+        strength = 1.0 if kind == "verb" else ROLE_ONLY
+        spans.extend(Span(start, end, label, f"relation:{name}", strength) for label, _ in lexicon.states)
     return spans
+
+
+def _dateline_end(text: str) -> int:
+    """Where a wire story's dateline ("NAIROBI, Kenya -- ", "JERUSALEM (Reuters) - ") ends; 0 without one."""
+    match = _DATELINE.match(text)
+    return match.end() if match else 0
 
 
 def _actor(match: re.Match[str]) -> str:
     return _gazetteer()[0][match.group("actor")]
 
 
-def _acts_on_another(match: re.Match[str]) -> bool:
-    """An actor's verb must reach another actor (its object, or a partner in a joint subject:
-    "India and Pakistan agreed"); a bare acting role must be its clause's subject."""
+def _acting_kind(match: re.Match[str]) -> str | None:
+    """"verb" when an actor's verb reaches another actor (its object, or a partner in a joint
+    subject: "India and Pakistan agreed"), "role" for an acting role that is its clause's
+    subject ("The Japanese government ..."), else None."""
     text, actor = match.string, _actor(match)
     if match.group("verb"):
         ahead = _words_in_clause(text[match.end():], RELATION_REACH)
         behind = " ".join(text[:match.start()].split()[-3:]) + " " + match.group(0)
         if _other_actor(ahead, actor) or (" and " in f" {behind} " and _other_actor(behind, actor)):
-            return True
-    return bool(match.group("role")) and len(_clause_words_before(text, match.start())) <= RELATION_GAP
+            return "verb"
+    if match.group("role") and len(_clause_words_before(text, match.start())) <= RELATION_GAP:
+        return "role"
+    return None
 
 
 def _words_in_clause(text: str, count: int) -> str:
@@ -343,10 +363,10 @@ def _other_actor(text: str, actor: str) -> bool:
 
 
 def relation_cues(lexicon: Lexicon, spans: Sequence[Span]) -> list[Cue]:
-    """The sentence's first relation, as evidence for each class that counts states."""
-    first = {span.label: span for span in reversed(spans)}
-    return [Cue(label, RELATION * weight, f"{first[label].name}({lexicon.ids[label]})")
-            for label, weight in lexicon.states if label in first]
+    """The sentence's strongest relation, as evidence for each class that counts states."""
+    best = {span.label: span for span in sorted(spans, key=lambda s: s.strength)}
+    return [Cue(label, RELATION * weight * best[label].strength, f"{best[label].name}({lexicon.ids[label]})")
+            for label, weight in lexicon.states if label in best]
 
 
 def tokenize(text: str) -> list[str]:
@@ -519,6 +539,12 @@ def _gazetteer() -> tuple[dict[str, str], re.Pattern[str]]:
 def _alternatives(phrases: Iterable[str]) -> str:
     """A regex alternation of literal phrases, longest first, any run of spaces matching a space."""
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _bodies() -> frozenset[str]:
+    """International bodies: actors in relations, but not states to count ("the UN in Iraq")."""
+    return frozenset(_read_lexicon(STATES_LEXICON)["bodies"])
 
 
 @lru_cache(maxsize=1)
