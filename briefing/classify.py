@@ -49,6 +49,9 @@ STATES_LEXICON = "states.toml"
 #: Share of its weight that another section's term keeps after a frame term; the rest goes
 #: to the frame's section.
 FRAME_DISCOUNT = 0.4
+#: Another section's evidence before a frame, in its clause, that makes it that section's
+#: subject acting ("The Supreme Court agreed to hear ..."), so the frame governs nothing.
+FRAME_SUBJECT = 2.0
 #: Weight kept by terms in an opening background clause.
 BACKGROUND = 0.5
 #: Evidence a sentence needs to be placed at all (own plus context).
@@ -242,9 +245,10 @@ def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span]
     the rest to the frame's class."""
     matches = match_terms(lexicon, tokens)
     covered = {p: {c.label for c in cues} for start, length, cues in matches for p in range(start, start + length)}
-    # a frame word inside another section's phrase ("foreign policy") governs nothing
+    # a frame word inside another section's phrase ("foreign policy") governs nothing, nor
+    # one whose clause already has another section's subject ("The Supreme Court agreed to")
     frames = [Span(start + 1, _clause_end(tokens, start), label, f"frame:{name}") for start, label, name in match_frames(lexicon, tokens)
-              if label in covered.get(start, {label})]
+              if label in covered.get(start, {label}) and not _other_subject(matches, tokens, start, label)]
     frames.extend(span for span in relations if span.strength == 1.0)
     background = _fronted_clause_end(tokens)
     found: list[Cue] = []
@@ -260,6 +264,18 @@ def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span]
             found.append(replace(cue, weight=kept))
             found.append(Cue(frame[0], cue.weight - kept, f"{frame[1]}({lexicon.ids[frame[0]]})"))
     return found
+
+
+def _other_subject(matches: Sequence[tuple[int, int, tuple[Cue, ...]]], tokens: Sequence[str], frame: int,
+                   label: int) -> bool:
+    """Whether the frame's clause, before the frame, holds a decisive term of another class."""
+    opening = max((i + 1 for i in range(frame) if tokens[i] == CLAUSE), default=0)
+    before: dict[int, float] = {}
+    for start, _, cues in matches:
+        if opening <= start < frame:
+            for cue in cues:
+                before[cue.label] = before.get(cue.label, 0.0) + cue.weight
+    return any(weight >= FRAME_SUBJECT for other, weight in before.items() if other != label)
 
 
 def pattern_cues(lexicon: Lexicon, text: str) -> list[Cue]:
