@@ -182,7 +182,9 @@ def header_drip() -> Iterator[str]:
     """A raw server that answers a status line, then one byte of a header every 0.2 s for
     minutes: every read succeeds, so only a deadline for the whole answer stops it."""
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
     stop = threading.Event()
+    threads: list[threading.Thread] = []
 
     def answer(conn: socket.socket) -> None:
         with conn:
@@ -198,13 +200,17 @@ def header_drip() -> Iterator[str]:
         while not stop.is_set():
             try:
                 conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+            except TimeoutError:
+                continue
+            threads.append(threading.Thread(target=answer, args=(conn,), daemon=True))
+            threads[-1].start()
 
-    threading.Thread(target=accept, daemon=True).start()
+    threads.append(threading.Thread(target=accept, daemon=True))
+    threads[-1].start()
     yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
     stop.set()
+    for thread in list(threads):  # no thread left behind: later tests fork only when alone
+        thread.join(timeout=5)
     listener.close()
 
 
