@@ -116,3 +116,13 @@ def test_cli_refuses_injection_with_one_clear_line_and_exit_2(tmp_path: Path) ->
     assert run(tmp_path, "subscribers", "list").stdout == ""
     missing = run(tmp_path, "subscribers", "remove", "nobody@example.org")
     assert missing.exit_code == 2 and "nobody@example.org: no such subscriber" in missing.stderr
+
+
+def test_export_defuses_spreadsheet_formulas_and_imports_back(tmp_path: Path) -> None:
+    assert run(tmp_path, "subscribers", "add", "eve@example.org", "--name", "=HYPERLINK(1)").exit_code == 0
+    exported = run(tmp_path, "subscribers", "export").stdout
+    assert "eve@example.org,'=HYPERLINK(1)," in exported
+    backup = tmp_path / "backup.csv"
+    backup.write_text(exported, "utf-8")
+    assert run(tmp_path, "subscribers", "import", str(backup)).exit_code == 0
+    assert run(tmp_path, "subscribers", "export").stdout == exported

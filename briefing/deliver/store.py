@@ -25,6 +25,7 @@ from .db import Database, utc_now
 STATUSES = ("active", "unsubscribed", "bounced")
 FORMATS = ("pdf", "html")
 CSV_FIELDS = ("email", "name", "sections", "format", "status")
+FORMULA_STARTS = frozenset("=+-@")
 MAX_NAME_LENGTH = 200
 #: Unicode categories that can break a header line or hide text: controls (CR, LF, NUL, …),
 #: line and paragraph separators.
@@ -189,7 +190,7 @@ class SubscriberStore:
 
     def _import_row(self, row: dict[str, str]) -> bool:
         address = checked_email(row.get("email") or "")
-        name = checked_name(row.get("name"), address)
+        name = checked_name(spreadsheet_unsafe(row.get("name") or ""), address)
         sections = _joined(checked_sections(row.get("sections"), self.known_sections, address))
         fmt = checked_format(row.get("format"), address)
         status = (row.get("status") or "active").strip().lower()
@@ -215,8 +216,18 @@ def export_csv(subscribers: Iterable[Subscriber], stream: TextIO) -> None:
     writer = csv.DictWriter(stream, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for s in subscribers:
-        writer.writerow({"email": s.email, "name": s.name or "", "sections": _joined(s.sections) or "",
+        writer.writerow({"email": s.email, "name": spreadsheet_safe(s.name or ""), "sections": _joined(s.sections) or "",
                          "format": s.format, "status": s.status})
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A leading ' stops spreadsheets from running a cell that starts like a formula (=, +, -, @)."""
+    return f"'{value}" if value[:1] in FORMULA_STARTS else value
+
+
+def spreadsheet_unsafe(value: str) -> str:
+    """Undo ``spreadsheet_safe`` on import, so an export imports back unchanged."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
 
 
 def _csv_rows(path: Path) -> Iterable[tuple[int, dict[str, str]]]:
