@@ -91,6 +91,8 @@ RELATION_REACH = 7
 #: A bare acting role ("Iraqi Prime Minister Iyad Allawi is to address ...") is this much of a
 #: relation, and governs nothing: the role may be a mere victim or guest.
 ROLE_ONLY = 0.5
+#: Relations looked at per sentence.
+MAX_RELATIONS = 4
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def _add(target: list[float], vote: Sequence[float], weight: float) -> None:
 def sentence_evidence(lexicon: Lexicon, text: str) -> Evidence:
     """Every cue the sentence holds (terms, patterns, states), summed per class."""
     tokens = tokenize(text)
-    relations = relation_spans(lexicon, text)
+    relations = relation_spans(lexicon, text, tokens)
     cues = [*term_cues(lexicon, tokens, relations), *pattern_cues(lexicon, text), *state_cues(lexicon, text),
             *relation_cues(lexicon, relations)]
     scores = [0.0] * len(lexicon.ids)
@@ -310,7 +312,7 @@ class Span:
     strength: float = 1.0  # a relation's share of the full relation cue; frames have 1.0
 
 
-def relation_spans(lexicon: Lexicon, text: str) -> list[Span]:
+def relation_spans(lexicon: Lexicon, text: str, tokens: Sequence[str]) -> list[Span]:
     """Where a named state acts on another: from the actor (or from the verb, when the acted-on
     is a foreign role: "met Israeli Prime Minister ...") to the end of the verb's clause, or
     only the actor and its verb for a reporting verb. A bare acting role ("Iraqi prime
@@ -323,13 +325,12 @@ def relation_spans(lexicon: Lexicon, text: str) -> list[Span]:
     found = [(m, _acting_kind(m)) for m in acting.finditer(text, skip)]
     found += [(m, "verb") for m in acted_on.finditer(text, skip) if _other_actor(text[skip:], _actor(m))]
     spans: list[Span] = []
-    for match, kind in found:
-        if kind is None:
-            continue
+    # a bounded number of relations keeps a sentence's cost linear in its length
+    for match, kind in [(m, k) for m, k in found if k is not None][:MAX_RELATIONS]:
         start = len(tokenize(text[:match.start()]))
         end = len(tokenize(text[:match.end()]))
         if kind == "verb" and match.group("verb").lower() not in speech:
-            end = max(end, _clause_end(tokenize(text), start + 1))
+            end = max(end, _clause_end(tokens, start + 1))
         name = " ".join(match.group(0).split()[-4:])
         strength = 1.0 if kind == "verb" else ROLE_ONLY
         spans.extend(Span(start, end, label, f"relation:{name}", strength) for label, _ in lexicon.states)

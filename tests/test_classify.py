@@ -121,6 +121,60 @@ def test_frame_governs_only_its_own_clause() -> None:
 def test_states_are_found_by_name_demonym_and_capital() -> None:
     assert states_named("Israeli jets struck Beirut as Washington urged restraint.") == ["Israel", "Lebanon", "United States"]
     assert states_named("WASHINGTON - Nothing here names a state in title case.") == []
+    assert states_named("Belfast is in Northern Ireland, Dublin in Ireland.") == ["United Kingdom", "Ireland"]
+
+
+# --- relations between states (SECTIONS.md rule 2 without a frame word) ------------------------
+
+RELATIONS = [
+    # a state as the subject of an interaction verb reaching another: its topic does not decide
+    ("Colombia asked Venezuela to hand over a rebel leader it said was hiding in Caracas.", "diplomacy"),
+    ("The Japanese government protested to Beijing after a Chinese survey ship entered its waters.", "diplomacy"),
+    ("Russian officials accused the West of meddling in the presidential election.", "diplomacy"),
+    ("The United States and Russia signed an agreement to tighten controls on shoulder-fired missiles.", "diplomacy"),
+    ("The Pope received the Iraqi prime minister at the Vatican.", "diplomacy"),
+    # two states without one acting on the other: the event decides
+    ("Israeli troops shot dead two Palestinian gunmen near the border fence.", "military"),
+    ("Brazil beat Argentina 3-1 in a World Cup qualifier.", OTHER),
+    ("Spanish voters went to the polls three days after train bombings in Madrid.", "domestic"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RELATIONS)
+def test_a_state_acting_on_another_is_diplomacy_whatever_the_topic(text: str, expected: str) -> None:
+    assert section_of(text) == expected
+
+
+def test_relation_evidence_names_the_actor_and_governs_its_clause() -> None:
+    placement = classify(*article_of(("Colombia asked Venezuela to hand over a rebel leader.",)), DEFAULT)[0]
+    assert placement.evidence[0].startswith("relation:Colombia asked")
+    assert "term:rebel(military)" in placement.evidence  # still shown, at a reduced weight
+    scores = sentence_scores("Colombia asked Venezuela to hand over a rebel leader.", DEFAULT)
+    assert scores["military"] < sentence_scores("Police caught a rebel leader.", DEFAULT)["military"]
+
+
+def test_a_dateline_names_no_actor() -> None:
+    """'NAIROBI, Kenya --' says where the reporter was: Somalia alone acts here."""
+    text = "NAIROBI, Kenya -- Somalia's parliament passed a motion of no-confidence in the cabinet."
+    assert section_of(text) == "domestic"
+    assert not any(e.startswith(("states:", "relation:")) for e in classify(*article_of((text,)), DEFAULT)[0].evidence)
+
+
+def test_a_verb_must_reach_another_actor() -> None:
+    """The Pentagon and the US are one actor: no relation, the attack decides."""
+    text = "The Pentagon told reporters US troops had repelled an attack on their base."
+    assert section_of(text) == "military"
+    assert not any(e.startswith("relation:") for e in classify(*article_of((text,)), DEFAULT)[0].evidence)
+
+
+def test_a_frame_with_another_sections_subject_governs_nothing() -> None:
+    assert section_of("The Supreme Court agreed to hear a challenge to the detention of terror suspects.") == "domestic"
+
+
+def test_relations_do_not_depend_on_a_removed_states_weight() -> None:
+    no_states = merge_sections(DEFAULT, [{"id": "diplomacy", "states": 0}])
+    scores = sentence_scores("Colombia asked Venezuela to hand over a rebel leader.", no_states)
+    assert scores["diplomacy"] == 0 and scores["military"] > 0
 
 
 # --- context --------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from briefing.evaluation.sections import evaluate_sections, predict, read_labell
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DEV = ROOT.parent / "shared" / "eval" / "sections-dev.jsonl"
 FRESH = ROOT / "tests" / "data" / "sections-fresh.jsonl"
+BLIND = ROOT / "tests" / "data" / "sections-blind.jsonl"
+WIRE_DEV = ROOT / "tests" / "data" / "sections-wire-dev.jsonl"
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -95,8 +97,8 @@ def test_eval_sections_command_fails_with_one_line_on_bad_file(tmp_path: Path) -
 @pytest.mark.skipif(not SHARED_DEV.exists(), reason="../shared evaluation data is not available")
 def test_shared_development_set_score() -> None:
     scores = evaluate_sections(SHARED_DEV, default_sections())
-    assert scores.accuracy >= 0.79  # measured 0.818
-    assert scores.macro_f1 >= 0.76  # measured 0.792
+    assert scores.accuracy >= 0.80  # measured 0.825
+    assert scores.macro_f1 >= 0.78  # measured 0.805
 
 
 def test_fresh_set_score() -> None:
@@ -106,3 +108,22 @@ def test_fresh_set_score() -> None:
     assert scores.accuracy >= 0.92  # measured 0.951
     assert scores.macro_f1 >= 0.92  # measured 0.951
     assert scores.per_section["other"]["recall"] >= 0.9
+
+
+def test_blind_set_score() -> None:
+    """Invented 2004-05 wire and BBC-politics news, written and labelled before the relation
+    rules, scored once before (0.891 / 0.888) and once after them: the honest estimate."""
+    scores = evaluate_sections(BLIND, default_sections())
+    assert scores.count >= 120
+    assert scores.accuracy >= 0.89  # measured 0.920
+    assert scores.macro_f1 >= 0.88  # measured 0.915
+    assert scores.per_section["diplomacy"]["f1"] >= 0.85  # measured 0.92
+
+
+def test_wire_development_set_score() -> None:
+    """The invented wire-style sentences the relation rules were developed on (not a test of
+    generalisation: it guards against losing what was fixed)."""
+    scores = evaluate_sections(WIRE_DEV, default_sections())
+    assert scores.count >= 500
+    assert scores.accuracy >= 0.92  # measured 0.947
+    assert scores.macro_f1 >= 0.92  # measured 0.948
