@@ -270,21 +270,20 @@ def _override(config: Config, table: str, values: Mapping[str, Any]) -> Config:
 
 
 def _read_secret_files(config: Config) -> Config:
-    smtp = config.smtp
+    """Secrets named by a file reference are read once, here, and never shown again."""
+    smtp, mail = config.smtp, config.mail
     if smtp.password is None and smtp.password_file is not None:
-        try:
-            secret = Secret(smtp.password_file.read_text("utf-8").strip())
-        except OSError as exc:
-            raise ConfigError(f"{smtp.password_file}: cannot read SMTP password file ({exc.strerror})") from None
-        config = replace(config, smtp=replace(smtp, password=secret))
-    mail = config.mail
+        smtp = replace(smtp, password=_secret_from(smtp.password_file, "SMTP password file"))
     if mail.secret is None and mail.secret_file is not None:
-        try:
-            key = Secret(mail.secret_file.read_text("utf-8").strip())
-        except OSError as exc:
-            raise ConfigError(f"{mail.secret_file}: cannot read the mail secret file ({exc.strerror})") from None
-        config = replace(config, mail=replace(mail, secret=key))
-    return config
+        mail = replace(mail, secret=_secret_from(mail.secret_file, "mail secret file"))
+    return replace(config, smtp=smtp, mail=mail)
+
+
+def _secret_from(path: Path, what: str) -> Secret:
+    try:
+        return Secret(path.read_text("utf-8").strip())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror})") from None
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

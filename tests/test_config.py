@@ -85,3 +85,9 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, env: dict[str,
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml", env={})
+
+
+def test_unreadable_secret_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    with pytest.raises(ConfigError, match=f"{missing}: cannot read the mail secret file"):
+        load_config(write(tmp_path, f'[mail]\nsecret_file = "{missing}"\n'), env={})
