@@ -15,7 +15,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 from click.testing import CliRunner
-from http_server import LocalServer, server  # noqa: F401 - the fixture
+from http_server import LocalServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader

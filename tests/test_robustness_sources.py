@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from http_server import LocalServer, server  # noqa: F401 - the fixture
+from http_server import LocalServer
 
 from briefing.cli import main
 from briefing.config import HttpConfig

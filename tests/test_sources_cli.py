@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from http_server import LocalServer, server  # noqa: F401 - the fixture
+from http_server import LocalServer
 
 from briefing.cli import main
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from http_server import LocalServer, server  # noqa: F401 - the fixture
+from http_server import LocalServer
 
 from briefing.config import Config, HttpConfig, SourceDef, WindowConfig
 from briefing.errors import InputError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from http_server import LocalServer, server  # noqa: F401 - the fixture
+from http_server import LocalServer
 
 from briefing.config import HttpConfig
 from briefing.fetch import Cache, FetchError, Fetcher, host_port
