@@ -26,7 +26,7 @@ from scipy import sparse
 from . import nlp
 from .models import Sentence
 
-__all__ = ["lexrank_scores", "textrank_scores"]
+__all__ = ["lexrank_scores", "lsa_scores", "reduction_scores", "textrank_scores"]
 
 #: sumy's LexRank defaults: an edge needs an idf-modified cosine above the threshold;
 #: the power method stops once a step moves the unit-length vector by at most epsilon.
@@ -36,6 +36,8 @@ LEXRANK_EPSILON = 0.1
 TEXTRANK_DAMPING = 0.85
 TEXTRANK_EPSILON = 1e-4
 TEXTRANK_ZERO_DIVISION_PREVENTION = 1e-7
+#: sumy's LSA smoothing of term frequencies (``_compute_term_frequency``).
+LSA_SMOOTH = 0.4
 #: Rows of the similarity product computed at once: bounds the transient memory to
 #: about this many rows times the pool size, whatever the pool size.
 BLOCK_ROWS = 512
@@ -56,6 +58,42 @@ def textrank_scores(sentences: Sequence[Sentence]) -> list[float]:
         return []
     weights = OverlapWeights(term_counts(sentence_terms(sentences)))
     return textrank_power_method(weights, TEXTRANK_DAMPING, TEXTRANK_EPSILON).tolist()
+
+
+def reduction_scores(sentences: Sequence[Sentence]) -> list[float]:
+    """sumy's Reduction rating: the sum of a sentence's edge weights to every other one.
+    sumy adds them up in a dict keyed by sentence text, so copies of a sentence share the
+    total of all their sums."""
+    if not sentences:
+        return []
+    weights = OverlapWeights(term_counts(sentence_terms(sentences)), one_word_pairs_count=False)
+    totals = weights @ np.ones(len(sentences)) - weights.diagonal()
+    copies = text_groups(sentences)
+    return np.bincount(copies, weights=totals)[copies].tolist()
+
+
+def lsa_scores(sentences: Sequence[Sentence]) -> list[float]:
+    """sumy's LSA rating without its SVD. sumy keeps every singular value, and then its
+    sqrt(Σ σ_i² v_ij²) is exactly the length of column j of the smoothed term matrix A it
+    decomposed (AᵀA = VΣ²Vᵀ), where every cell of a sentence with a known word is
+    0.4 + 0.6·count/max count, zeros included: (V - k)·0.16 + Σ of the k present cells²."""
+    if not sentences:
+        return []
+    dictionary = {t: i for i, t in enumerate(dict.fromkeys(t for terms in sentence_terms(sentences) for t in terms))}
+    counted = [[t for t in nlp.stems(s.text, drop_stop_words=False) if t in dictionary] for s in sentences]
+    counts = term_counts(counted)
+    max_count = np.maximum(counts.max(axis=1).toarray().ravel(), 1.0) if counts.nnz else np.ones(len(sentences))
+    cells = LSA_SMOOTH + (1.0 - LSA_SMOOTH) * _rows_divided(counts, max_count).data
+    present = np.diff(counts.indptr)
+    squares = np.bincount(np.repeat(np.arange(len(sentences)), present), weights=cells**2, minlength=len(sentences))
+    lengths = (len(dictionary) - present) * LSA_SMOOTH**2 + squares
+    return np.where(present > 0, np.sqrt(lengths), 0.0).tolist()
+
+
+def text_groups(sentences: Sequence[Sentence]) -> np.ndarray:
+    """A number per distinct sentence text (stripped, as sumy compares sentences)."""
+    numbers: dict[str, int] = {}
+    return np.array([numbers.setdefault(s.text.strip(), len(numbers)) for s in sentences])
 
 
 def sentence_terms(sentences: Sequence[Sentence]) -> list[list[str]]:
@@ -148,23 +186,31 @@ def lexrank_power_method(adjacency: sparse.csr_matrix, epsilon: float) -> np.nda
 
 
 class OverlapWeights:
-    """TextRank's symmetric edge weights W as an operator v ↦ W·v, never stored.
+    """TextRank's (and Reduction's) symmetric edge weights W as an operator v ↦ W·v, never stored.
 
     sumy's weight of a sentence pair is their shared word count (with repeats) divided
-    by the sum of their log lengths, or the bare count when both are one word long. The
-    pairs sharing a word are a large share of all pairs (a third of them in BBC news),
-    so W would grow with the square of the pool; but lengths take few distinct values,
-    so with sentences grouped by length g, W·v = Σ_g (C · C_gᵀ v_g) / (log g + log len),
-    which costs a few sparse products per distinct length.
+    by the sum of their log lengths; when both are one word long that sum is 0, and
+    TextRank keeps the bare count where Reduction gives 0. The pairs sharing a word are a
+    large share of all pairs (a third of them in BBC news), so W would grow with the
+    square of the pool; but lengths take few distinct values, so with sentences grouped
+    by length g, W·v = Σ_g (C · C_gᵀ v_g) / (log g + log len), which costs a few sparse
+    products per distinct length.
     """
 
-    def __init__(self, counts: sparse.csr_matrix) -> None:
+    def __init__(self, counts: sparse.csr_matrix, one_word_pairs_count: bool = True) -> None:
         lengths = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64)
         distinct, self.group = np.unique(lengths, return_inverse=True)
         self.counts = counts
         coo = counts.tocoo()
         self.entry_rows, self.entry_terms, self.entry_counts = coo.row, coo.col, coo.data
         self.norms = pair_norms(log_of_lengths(lengths), log_of_lengths(distinct), lengths, distinct)
+        self.norms[np.outer(lengths == 1, distinct == 1)] = 1.0 if one_word_pairs_count else 0.0
+
+    def diagonal(self) -> np.ndarray:
+        """Each sentence's weight with itself."""
+        squares = np.asarray(self.counts.multiply(self.counts).sum(axis=1)).ravel()
+        own = self.norms[np.arange(len(self.group)), self.group]
+        return np.divide(squares, own, out=np.zeros_like(squares), where=own > 0)
 
     def __matmul__(self, v: np.ndarray) -> np.ndarray:
         terms, groups = self.counts.shape[1], self.norms.shape[1]
@@ -180,10 +226,9 @@ class OverlapWeights:
 def pair_norms(
     log_lengths: np.ndarray, group_log_lengths: np.ndarray, lengths: np.ndarray, group_lengths: np.ndarray
 ) -> np.ndarray:
-    """Sentences × length groups: log len + log g, the divisor of an edge; 1 where both
-    are one word long (sumy then keeps the bare count); 0 where a side has no words."""
+    """Sentences × length groups: log len + log g, the divisor of an edge (0 where a side
+    has no words, and where both have one, until the caller decides)."""
     norms = log_lengths[:, np.newaxis] + group_log_lengths[np.newaxis, :]
-    norms[np.outer(lengths == 1, group_lengths == 1)] = 1.0
     norms[np.logical_or.outer(lengths == 0, group_lengths == 0)] = 0.0
     return norms
 

@@ -85,7 +85,7 @@ def sumy_scorer(name: str) -> Scorer:
 
         summarizer._get_best_sentences = capture
         summarizer(sumy_document(sentences), len(sentences))
-        return captured
+        return captured or [0.0] * len(sentences)  # sumy's LSA rates nothing when no word counts
 
     return score
 
@@ -98,6 +98,12 @@ SCORERS: dict[str, Scorer] = {
     "textrank": rankers.textrank_scores,
     "sumy-lexrank": sumy_scorer("lexrank"),
     "sumy-textrank": sumy_scorer("textrank"),
+    # the same for two more that were slow in sumy: LSA (13 s on 500 sentences, an SVD
+    # that reduces to column lengths) and Reduction (a Python loop over every pair)
+    "lsa": rankers.lsa_scores,
+    "reduction": rankers.reduction_scores,
+    "sumy-lsa": sumy_scorer("lsa"),
+    "sumy-reduction": sumy_scorer("reduction"),
     # ours: centroid centrality, cross-article support, lead prior (briefing/salience.py)
     salience.NAME: salience.salience_scores,
 }
