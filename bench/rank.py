@@ -1,4 +1,4 @@
-"""Ranker benchmark: our vectorized LexRank and TextRank against sumy's, in one process.
+"""Ranker benchmark: our vectorized LexRank, TextRank, LSA and Reduction against sumy's.
 
     .venv/bin/python bench/rank.py                  # 200, 1,000, 2,000 and 5,000 sentences
     .venv/bin/python bench/rank.py --max-sumy 5000  # sumy too at 5,000 (minutes)
@@ -43,6 +43,8 @@ TOP = 10
 OURS: dict[str, Callable[[Sequence[Sentence]], list[float]]] = {
     "lexrank": rankers.lexrank_scores,
     "textrank": rankers.textrank_scores,
+    "lsa": rankers.lsa_scores,
+    "reduction": rankers.reduction_scores,
 }
 
 
