@@ -31,6 +31,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import chain, islice
 from importlib import resources
 from typing import Any
 
@@ -91,8 +92,9 @@ RELATION_REACH = 7
 #: A bare acting role ("Iraqi Prime Minister Iyad Allawi is to address ...") is this much of a
 #: relation, and governs nothing: the role may be a mere victim or guest.
 ROLE_ONLY = 0.5
-#: Relations looked at per sentence.
+#: Relations looked at per sentence, and the characters around an actor looked at for its partner.
 MAX_RELATIONS = 4
+WINDOW = 200
 
 
 @dataclass(frozen=True)
@@ -322,11 +324,12 @@ def relation_spans(lexicon: Lexicon, text: str, tokens: Sequence[str]) -> list[S
     if not lexicon.states or len(states_named(text[skip:])) < 2:
         return []
     acting, acted_on, speech = _relation_patterns()
-    found = [(m, _acting_kind(m)) for m in acting.finditer(text, skip)]
-    found += [(m, "verb") for m in acted_on.finditer(text, skip) if _other_actor(text[skip:], _actor(m))]
+    others = set(states_named(text[skip:]))
+    found = chain(((m, _acting_kind(m)) for m in acting.finditer(text, skip)),
+                  ((m, "verb") for m in acted_on.finditer(text, skip) if others - {_actor(m)}))
     spans: list[Span] = []
-    # a bounded number of relations keeps a sentence's cost linear in its length
-    for match, kind in [(m, k) for m, k in found if k is not None][:MAX_RELATIONS]:
+    # a bounded number of relations, each looking at a bounded window, keeps it linear
+    for match, kind in islice(((m, k) for m, k in found if k is not None), MAX_RELATIONS):
         start = len(tokenize(text[:match.start()]))
         end = len(tokenize(text[:match.end()]))
         if kind == "verb" and match.group("verb").lower() not in speech:
@@ -352,12 +355,14 @@ def _acting_kind(match: re.Match[str]) -> str | None:
     subject: "India and Pakistan agreed"), "role" for an acting role that is its clause's
     subject ("The Japanese government ..."), else None."""
     text, actor = match.string, _actor(match)
+    window = slice(max(0, match.start() - WINDOW), match.end() + WINDOW)
+    before, after = text[window.start:match.start()], text[match.end():window.stop]
     if match.group("verb"):
-        ahead = _words_in_clause(text[match.end():], RELATION_REACH)
-        behind = " ".join(text[:match.start()].split()[-3:]) + " " + match.group(0)
+        ahead = _words_in_clause(after, RELATION_REACH)
+        behind = " ".join(before.split()[-3:]) + " " + match.group(0)
         if _other_actor(ahead, actor) or (" and " in f" {behind} " and _other_actor(behind, actor)):
             return "verb"
-    if match.group("role") and len(_clause_words_before(text, match.start())) <= RELATION_GAP:
+    if match.group("role") and len(_CLAUSE_BREAK.split(before)[-1].split()) <= RELATION_GAP:
         return "role"
     return None
 
@@ -366,12 +371,6 @@ def _words_in_clause(text: str, count: int) -> str:
     """The first ``count`` words of ``text`` that come before its first clause break."""
     brk = _CLAUSE_BREAK.search(text)
     return " ".join((text[:brk.start()] if brk else text).split()[:count])
-
-
-def _clause_words_before(text: str, position: int) -> list[str]:
-    """The words of ``position``'s clause that stand before it."""
-    pieces = _CLAUSE_BREAK.split(text[:position])
-    return pieces[-1].split() if pieces else []
 
 
 def _other_actor(text: str, actor: str) -> bool:
