@@ -15,7 +15,8 @@ from briefing import salience
 from briefing.cli import main
 from briefing.errors import ConfigError, InputError
 from briefing.evaluation.summaries import (
-    LEAD, algorithm_names, evaluate, evaluate_splits, load_cases, read_article, reference_budget, split_of,
+    LEAD, SUMY_WORDS, SumyWordRuleTokenizer, algorithm_names, evaluate, evaluate_splits, load_cases, read_article,
+    reference_budget, split_of, system_summary,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,10 +117,29 @@ def test_tables_for_each_half_and_overall(dataset: tuple[Path, Path]) -> None:
 
 
 def test_algorithm_names_are_checked() -> None:
-    assert algorithm_names("briefing, lead") == ["briefing", "lead"]
-    assert algorithm_names(None)[-1] == LEAD and "briefing" in algorithm_names(None)
+    assert algorithm_names("briefing, lead, reduction+sumy-words") == ["briefing", "lead", "reduction+sumy-words"]
+    every = algorithm_names(None)
+    assert "briefing" in every and every.index(LEAD) < every.index("reduction" + SUMY_WORDS)
+    assert "textrank" + SUMY_WORDS in every and "briefing" + SUMY_WORDS not in every
     with pytest.raises(ConfigError, match="unknown algorithm.*nope"):
         algorithm_names("briefing,nope")
+
+
+#: Sentence 0 is the reference. Reduction links 1 and 2 by their three numbers when
+#: numbers are words (the project's tokenizer) and so picks 1; with sumy's word rule only
+#: "turnout" links anything, 0 and 1 tie, and the first wins.
+TURNOUT_ARTICLE = "Turnout\n\nTurnout fell.\nTurnout rose in 2001 2005 2010.\nPolls in 2001 2005 2010 misled.\n"
+
+
+def test_sumy_algorithms_also_run_with_sumys_own_word_rule(tmp_path: Path) -> None:
+    assert SumyWordRuleTokenizer().to_words("Mr O'Brien paid £1,400 in 2007 for co-operation.") == (
+        "Mr", "O'Brien", "paid", "in", "for", "co-operation",
+    )
+    (case,) = load_cases(*write_dataset(tmp_path, {"001": (TURNOUT_ARTICLE, "Turnout fell.")}))
+    assert case.budget == 1
+    assert [s.index for s in system_summary(case, "reduction")] == [1]
+    assert [s.index for s in system_summary(case, "reduction" + SUMY_WORDS)] == [0]
+    assert evaluate([case], "reduction" + SUMY_WORDS).rouge2 == pytest.approx(100.0)
 
 
 def test_the_command_prints_tables_and_writes_json(dataset: tuple[Path, Path], tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def test_the_lead_prior_breaks_a_tie_between_equally_central_sentences() -> None
     twins = article("t", "Rail workers began a strike over pay.", "Rail workers began a strike over pay.")
     first, second = salience_scores(twins)
     assert first > second
-    assert salience_scores(twins, Weights(lead=0.0)) == pytest.approx([first / 1.05] * 2)
+    assert salience_scores(twins, Weights(lead=0.0)) == pytest.approx([first / (1 + salience.WEIGHTS.lead)] * 2)
 
 
 def test_scores_depend_on_each_sentence_not_on_pool_order() -> None:
@@ -70,6 +70,32 @@ def test_support_from_other_articles_lifts_the_story_they_share(support: float, 
     ) + article("b", "Ceasefire border monitors arrived.")
     scores = salience_scores(pool, Weights(support=support))
     assert select(pool, scores, 2, None) == picks
+
+
+def test_a_sentence_that_reports_what_was_said_outranks_the_same_words_unattributed() -> None:
+    """Sentences 0 and 1 have the same content words, so without attribution words (and
+    without the lead prior) they would tie; "said" ties 1 to the article's other reported
+    statement."""
+    pool = article(
+        "a",
+        "Later, officials approved the housing plan.",
+        "Officials said they approved the housing plan.",
+        "Ministers said the budget would rise.",
+        "The council approved the housing plan.",
+    )
+    scores = salience_scores(pool, Weights(lead=0.0))
+    assert scores[1] > scores[0]
+    assert select(pool, scores, 1, None) == [1]
+
+
+def test_attribution_words_are_no_topic_across_the_pool() -> None:
+    """Article a's two sentences are equally central (each is the other's only neighbour);
+    article b shares nothing with a but "said", which earns sentence 1 no support."""
+    pool = article(
+        "a", "Hospital budget plans were approved by the minister.", "Hospital budget plans were approved, the minister said."
+    ) + article("b", "Farmers said prices fell.")
+    first, second, _ = salience_scores(pool, Weights(lead=0.0))
+    assert first == pytest.approx(second)
 
 
 def test_fragments_rank_after_every_sentence_and_keep_their_order() -> None:
@@ -113,6 +139,8 @@ def test_an_unattributed_quotation_loses_to_the_same_words_with_a_speaker() -> N
     ('"We will not give up," said Mr Smith.', False),
     ('"The talks have failed."', False),  # no speaker, but nothing points back: a discount, not a rule
     ("Ministers met in Arlen on Tuesday.", False),
+    ("US officials say they are not satisfied.", False),  # an acronym, not the pronoun "us"
+    ("Us? We were never asked.", True),
 ])
 def test_sentences_that_lean_on_the_one_before(text: str, leans: bool) -> None:
     assert leans_on_previous(text) is leans
