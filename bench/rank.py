@@ -109,8 +109,9 @@ def measure(pool: list[Sentence], algorithm: str, run_sumy: bool) -> Row:
 
 def agreement(texts: Sequence[str], pools: int, rng: random.Random) -> str:
     """Over ``pools`` random runs of consecutive real sentences (20 to 400), how often
-    our picks differ from sumy's at any count from 1 to 10, and whether each difference
-    is a near-tie (sumy's scores of the swapped sentences within 1e-9 of each other)."""
+    our picks differ from sumy's at any count from 1 to 10, and whether every difference
+    is a near-tie: each swapped sentence's sumy score within 1e-9 (relative) of the
+    last one picked at that count."""
     lines = []
     for algorithm in OURS:
         differing = near_ties = 0
@@ -119,15 +120,15 @@ def agreement(texts: Sequence[str], pools: int, rng: random.Random) -> str:
             start = rng.randrange(0, max(1, len(texts) - size))
             pool = [Sentence("a", i, i // 4, t) for i, t in enumerate(texts[start : start + size])]
             ours, reference = OURS[algorithm](pool), sumy_scorer(algorithm)(pool)
-            swapped = {
-                i
+            ranked = sorted(reference, reverse=True)
+            swaps = [
+                (i, ranked[count - 1])
                 for count in range(1, min(TOP, len(pool)) + 1)
                 for i in set(select(pool, ours, count, None)) ^ set(select(pool, reference, count, None))
-            }
-            if swapped:
+            ]
+            if swaps:
                 differing += 1
-                values = [reference[i] for i in swapped]
-                near_ties += max(values) - min(values) <= 1e-9 * max(abs(v) for v in values)
+                near_ties += all(abs(reference[i] - last) <= 1e-9 * abs(last) for i, last in swaps)
         lines.append(f"  {algorithm}: picks differ in {differing} of {pools} pools ({near_ties} of them near-ties)")
     return "\n".join(lines)
 
