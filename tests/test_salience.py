@@ -154,9 +154,52 @@ def test_a_connective_goes_only_when_the_rest_stands_alone() -> None:
 
 
 def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> None:
-    pool = article("a", "Mr Smith resigned on Friday.", "He said he was tired.", "But the party was relieved.")
+    pool = article("a", "Mr Smith resigned on Friday.", "It came as a surprise.", "But the party was relieved.")
     pool += [Sentence("b", 5, 1, "She said nothing.")]  # its previous sentence is not in the pool
     assert antecedents(pool) == [None, 0, None, -1]
+
+
+@pytest.mark.parametrize(("previous", "text", "alone"), [
+    ("Mr Howard acknowledged the concerns.", "He said research must go on.", "Mr Howard said research must go on."),
+    ("Lib Dem spokesman Mark Oaten criticised the plan.", "He said it was flawed.", "Mark Oaten said it was flawed."),
+    ("Lisa Power, head of policy at the Terrence Higgins Trust said the rule was wrong.",
+     '"It is prejudice," she said.', '"It is prejudice," Lisa Power said.'),
+    ("The Tory leader said it was a hard choice.", "He had decided to back the plans.",
+     "The Tory leader had decided to back the plans."),
+    ("The opposition leader promised more money.", '"We are ready," he said.', '"We are ready," the opposition leader said.'),
+    ("Mr. Maddox pledged to cut taxes.", "But he said nothing about costs.", "Mr. Maddox said nothing about costs."),
+    ('"Taxes will fall," said Ms Essex.', "She said councils agreed.", "Ms Essex said councils agreed."),
+    ("Ms Hewitt announced the plan.", "He said it was costly.", None),  # a title of the other sex
+    ("Consumer borrowing rose in January.", "He said rates would rise.", None),  # nobody named
+    ("The outgoing European Commissioner spoke.", "He said reform was needed.", None),  # a title, not a name
+    ("Mr Blair met Ms Jowell.", "It was their first meeting.", None),  # only "he" and "she" are named
+])
+def test_an_opening_he_or_she_is_named_after_the_person_the_sentence_before_is_about(
+    previous: str, text: str, alone: str | None
+) -> None:
+    pool = article("a", previous, text)
+    assert salience.standing_alone(pool[1], salience.by_position(pool)) == alone
+
+
+def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> None:
+    pool = article(
+        "a",
+        "Mr Blair spoke in Gateshead on Sunday.",
+        "He said the election would be a fight.",
+        '"It is a fight for the future of our country."',
+        "He warned his supporters against complacency.",
+        "She said nothing.",  # the run is his: "she" is nobody named
+    )
+    by = salience.by_position(pool)
+    assert salience.standing_alone(pool[3], by) == "Mr Blair warned his supporters against complacency."
+    assert salience.standing_alone(pool[4], by) is None
+
+
+def test_a_named_he_sentence_needs_no_antecedent_and_is_named_only_when_read_alone() -> None:
+    pool = article("a", "Mr Smith resigned on Friday.", "He said he was tired.")
+    assert antecedents(pool) == [None, None]
+    assert [s.text for s in as_read(pool, [1])] == ["Mr Smith said he was tired."]
+    assert as_read(pool, [0, 1]) == pool
 
 
 SCORES = [0.9, 0.2, 0.8, 0.7]
