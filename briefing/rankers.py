@@ -1,4 +1,4 @@
-"""Vectorized LexRank and TextRank that reproduce sumy's scores at sparse-matrix speed.
+"""Vectorized LexRank, TextRank, LSA and Reduction that reproduce sumy's scores fast.
 
 sumy builds its sentence graphs with a Python double loop (LexRank: 81 s on 2,000
 sentences), so these rankers redo the same arithmetic with numpy and scipy sparse
@@ -12,7 +12,8 @@ LexRank must look at every pair of sentences sharing a stem, about a fifth of al
 in news, so its time grows with the square of the pool; its memory follows the kept
 edges, as the similarity products are made a block of rows at a time. TextRank keeps
 every such pair as an edge, so its weights are never stored (see ``OverlapWeights``)
-and its time and memory grow linearly.
+and its time and memory grow linearly; Reduction shares that operator, and LSA needs
+no pairs at all.
 """
 
 from __future__ import annotations
@@ -82,8 +83,7 @@ def lsa_scores(sentences: Sequence[Sentence]) -> list[float]:
     dictionary = {t: i for i, t in enumerate(dict.fromkeys(t for terms in sentence_terms(sentences) for t in terms))}
     counted = [[t for t in nlp.stems(s.text, drop_stop_words=False) if t in dictionary] for s in sentences]
     counts = term_counts(counted)
-    max_count = np.maximum(counts.max(axis=1).toarray().ravel(), 1.0) if counts.nnz else np.ones(len(sentences))
-    cells = LSA_SMOOTH + (1.0 - LSA_SMOOTH) * _rows_divided(counts, max_count).data
+    cells = LSA_SMOOTH + (1.0 - LSA_SMOOTH) * _rows_divided(counts, row_maxima(counts)).data
     present = np.diff(counts.indptr)
     squares = np.bincount(np.repeat(np.arange(len(sentences)), present), weights=cells**2, minlength=len(sentences))
     lengths = (len(dictionary) - present) * LSA_SMOOTH**2 + squares
@@ -97,7 +97,7 @@ def text_groups(sentences: Sequence[Sentence]) -> np.ndarray:
 
 
 def sentence_terms(sentences: Sequence[Sentence]) -> list[list[str]]:
-    """Each sentence's stems with stop words dropped, repeats kept (both rankers count them)."""
+    """Each sentence's stems with stop words dropped, repeats kept (the rankers count them)."""
     return [nlp.stems(s.text) for s in sentences]
 
 
@@ -122,10 +122,7 @@ def idf_modified_tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     largest tf, idf = log(N / (1 + df)) (which is zero or negative for very common terms;
     the cosine squares it). Rows with zero weight stay zero, so their cosine is 0 as in sumy."""
     n = counts.shape[0]
-    max_tf = np.ones(n)
-    if counts.nnz:
-        max_tf = np.maximum(counts.max(axis=1).toarray().ravel(), 1.0)
-    tf = _rows_divided(counts, max_tf)
+    tf = _rows_divided(counts, row_maxima(counts))
     df = np.diff(counts.tocsc().indptr)
     idf = idf_by_document_frequency(n, df)
     weights = tf.multiply(idf[np.newaxis, :]).tocsr()
@@ -134,6 +131,13 @@ def idf_modified_tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     unit = _rows_multiplied(weights, scale)
     unit.eliminate_zeros()
     return unit
+
+
+def row_maxima(counts: sparse.csr_matrix) -> np.ndarray:
+    """Each sentence's largest count, 1 for a sentence without terms (sumy's default)."""
+    if not counts.nnz:
+        return np.ones(counts.shape[0])
+    return np.maximum(counts.max(axis=1).toarray().ravel(), 1.0)
 
 
 def idf_by_document_frequency(n: int, df: np.ndarray) -> np.ndarray:
