@@ -14,13 +14,17 @@ world so the vocabulary grows with the edition as real news does; a quarter of t
 stories are carried again by one to three other outlets (wire copy, lightly edited).
 Every size runs in a fresh process, so caches and memory peaks do not carry over; the
 peak of a stage is the process's resident-set high-water mark during that stage (reset
-through /proc/self/clear_refs before each stage, where Linux allows it).
+through /proc/self/clear_refs before each stage, where Linux allows it). Each cell
+gives wall and CPU seconds (CPU including the segmentation workers): on a shared
+machine wall time also counts other people's work, so the load average is printed too
+and linearity is judged on CPU time per article.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -236,12 +240,18 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def reset_peak_rss() -> bool:
+def reset_peak_rss() -> None:
     try:
         Path("/proc/self/clear_refs").write_text("5")
-        return True
     except OSError:
-        return False
+        pass  # not Linux: peaks then only grow, and the whole run's peak is still right
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the segmentation workers):
+    on a shared machine, wall time also counts other people's work."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_one(folder: Path, out: Path) -> dict[str, Any]:
@@ -254,20 +264,21 @@ def run_one(folder: Path, out: Path) -> dict[str, Any]:
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:
-        resettable = reset_peak_rss()
-        began = time.perf_counter()
+        reset_peak_rss()
+        began, cpu = time.perf_counter(), cpu_seconds()
         yield
         stages.append({"stage": name, "seconds": time.perf_counter() - began,
-                       "peak_kib": peak_rss_kib(), "reset": resettable})
+                       "cpu_seconds": cpu_seconds() - cpu, "peak_kib": peak_rss_kib()})
 
     config = load_config(None, env={})
     warnings: list[str] = []
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_seconds()
     edition = pipeline.build_edition(config, sorted(folder.iterdir()), EDITION, out, ["pdf"],
                                      warn=warnings.append, stage=stage)
     return {
         "import_seconds": imported,
         "build_seconds": time.perf_counter() - began,
+        "build_cpu_seconds": cpu_seconds() - cpu,
         "stages": stages,
         "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "children_peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
@@ -286,6 +297,7 @@ def measure(count: int, seed: int) -> dict[str, Any]:
         folder, out = Path(tmp, "in"), Path(tmp, "out")
         folder.mkdir()
         words = write_articles(folder, count, seed)
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         child = subprocess.run(
             [sys.executable, __file__, "--child", str(folder), str(out)],
@@ -295,31 +307,29 @@ def measure(count: int, seed: int) -> dict[str, Any]:
     if child.returncode != 0:
         raise SystemExit(f"{count} articles: the build failed:\n{child.stderr}")
     result = json.loads(child.stdout)
-    return {"articles": count, "words": words, "wall_seconds": wall, **result}
+    return {"articles": count, "words": words, "wall_seconds": wall, "load": (load_before, os.getloadavg()[0]), **result}
 
 
 def report(results: Sequence[dict[str, Any]]) -> str:
-    names = [s["stage"] for s in results[0]["stages"]]
+    """Stages down, sizes across; each cell is wall / CPU seconds (CPU includes workers)."""
     base = next((r for r in results if r["articles"] == 500), results[0])
-    per_base = base["build_seconds"] / base["articles"]
-    lines = [
-        "wall seconds per stage (peak RSS MiB during the stage)",
-        f"{'articles':>8} {'sentences':>9} " + " ".join(f"{n:>15}" for n in names)
-        + f" {'build s':>8} {'process s':>9} {'peak MiB':>8} {'ms/article':>10} {'vs 500':>6}",
-    ]
-    for r in results:
-        cells = " ".join(f"{s['seconds']:7.2f} ({s['peak_kib'] / KIB:5.0f})" for s in r["stages"])
-        per_article = r["build_seconds"] / r["articles"]
-        lines.append(
-            f"{r['articles']:>8,} {r['sentences']:>9,} {cells} {r['build_seconds']:8.2f} {r['wall_seconds']:9.2f}"
-            f" {r['peak_kib'] / KIB:8.0f} {per_article * 1000:10.1f} {per_article / per_base:5.2f}×"
-        )
-    lines.append(
-        "process s = child start to exit (imports: "
-        + ", ".join(f"{r['import_seconds']:.2f}" for r in results)
-        + " s); peak MiB = whole run; segmentation workers' peak: "
-        + ", ".join(f"{r['children_peak_kib'] / KIB:.0f}" for r in results) + " MiB"
-    )
+    cpu_per_base = base["build_cpu_seconds"] / base["articles"]
+    width = 15
+    lines = [f"{'articles':<22}" + "".join(f"{r['articles']:>{width},}" for r in results)]
+
+    def row(label: str, cells: Sequence[str]) -> None:
+        lines.append(f"{label:<22}" + "".join(f"{c:>{width}}" for c in cells))
+
+    row("sentences", [f"{r['sentences']:,}" for r in results])
+    for i, stage in enumerate(s["stage"] for s in results[0]["stages"]):
+        row(f"  {stage} s", [f"{r['stages'][i]['seconds']:.2f} / {r['stages'][i]['cpu_seconds']:.2f}" for r in results])
+    row("build s (wall / cpu)", [f"{r['build_seconds']:.2f} / {r['build_cpu_seconds']:.2f}" for r in results])
+    row("process s (wall)", [f"{r['wall_seconds']:.2f}" for r in results])
+    row("peak MiB (children)", [f"{r['peak_kib'] / KIB:.0f} ({r['children_peak_kib'] / KIB:.0f})" for r in results])
+    row("busiest stage MiB", [f"{max(s['peak_kib'] for s in r['stages']) / KIB:.0f}" for r in results])
+    row("cpu ms / article", [f"{r['build_cpu_seconds'] / r['articles'] * 1000:.1f}" for r in results])
+    row("  vs 500 articles", [f"{r['build_cpu_seconds'] / r['articles'] / cpu_per_base:.2f}×" for r in results])
+    row("load average", [f"{r['load'][0]:.1f}–{r['load'][1]:.1f}" for r in results])
     return "\n".join(lines)
 
 
