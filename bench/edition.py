@@ -5,7 +5,7 @@
     .venv/bin/python bench/edition.py --quick         # 30 articles, a smoke run for CI
 
 Targets: 500 articles in at most 10 s and 1 GiB; cost per article about flat from 500
-to 5,000 (the last column compares each size's cost per article with the 500's).
+to 5,000 (the row "vs 500 articles" compares each size's CPU per article with the 500's).
 
 Articles are invented news from templates (realistic length, 12-24 sentences in
 paragraphs, abbreviations and quotes that exercise the sentence splitter), a mix of
