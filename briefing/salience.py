@@ -85,15 +85,19 @@ _OTHER_TITLES = frozenset({
 _TITLES = _MALE_TITLES | _FEMALE_TITLES | _OTHER_TITLES
 #: Capitalised words that are not people: sentence openers, days and months, institutions,
 #: party labels ("Lib Dem spokesman Mark Oaten": the person is the last name, not the first).
-_NOT_NAMES = frozenset("""
-    The A An In On At As After Before When While But However And It He She They We I This That There These
-    Those Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March September October
-    November December Party Government Ministry Department Office Council Committee Commission Union Court
-    Police Parliament Assembly Executive Cabinet Treasury Trust Association Society Institute Foundation
-    Group Agency Service Board Authority Bank Campaign Federation Congress Senate House Street News Radio
-    Labour Conservative Conservatives Tory Tories Liberal Democrat Democrats Democratic Republican
-    Republicans Lib Dem Dems Green Socialist Shadow Chief First Former
-""".split())
+_NOT_NAMES = frozenset({
+    "The", "A", "An", "In", "On", "At", "As", "After", "Before", "When", "While", "But", "However",
+    "And", "It", "He", "She", "They", "We", "I", "This", "That", "There", "These", "Those",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
+    "February", "March", "September", "October", "November", "December", "Party", "Government",
+    "Ministry", "Department", "Office", "Council", "Committee", "Commission", "Union", "Court",
+    "Police", "Parliament", "Assembly", "Executive", "Cabinet", "Treasury", "Trust", "Association",
+    "Society", "Institute", "Foundation", "Group", "Agency", "Service", "Board", "Authority",
+    "Bank", "Campaign", "Federation", "Congress", "Senate", "House", "Street", "News", "Radio",
+    "Labour", "Conservative", "Conservatives", "Tory", "Tories", "Liberal", "Democrat", "Democrats",
+    "Democratic", "Republican", "Republicans", "Lib", "Dem", "Dems", "Green", "Socialist", "Shadow",
+    "Chief", "First", "Former",
+})
 #: Nouns naming a role a person holds: "the Tory leader", "the prime minister's spokesman".
 _ROLE = (
     r"(?:leader|chancellor|minister|secretary|spokesman|spokeswoman|spokesperson|president|premier|chairman|"
@@ -105,7 +109,10 @@ _NAME = (
     rf"(?:(?P<title>{'|'.join(sorted(_TITLES, key=len, reverse=True))})\.?\s+)?"
     rf"(?P<name>{_CAPITALISED}(?:\s+(?:(?:de|van|von|al|bin|da|du|le|of)\s+)?{_CAPITALISED}){{0,2}})"
 )
-_ATTRIBUTING = r"(?:said|says|told|tells|added|adds|argued|argues|insisted|insists|warned|warns|stressed|claimed|claims|admitted|denied|explained|suggested|suggests|wrote|writes|announced)"
+_ATTRIBUTING = (
+    r"(?:said|says|told|tells|added|adds|argued|argues|insisted|insists|warned|warns|stressed|claimed|claims|"
+    r"admitted|denied|explained|suggested|suggests|wrote|writes|announced)"
+)
 #: What follows a subject: a lower-case word that is no conjunction, preposition or role
 #: ("Home Affairs spokesman Mark Oaten": "Home Affairs" is no subject).
 _PREDICATE = rf"\s+(?!(?:and|or|of|to|for|in|on|at|{_ROLE})\b)[a-z]"
@@ -127,7 +134,9 @@ _ROLE_SUBJECT = re.compile(rf"(?P<role>[Tt]he\s+(?:[\w'’-]+\s+){{0,3}}?{_ROLE}
 _SPEAKER_BEFORE = re.compile(rf"(?<![\w'’]){_NAME}(?:{_APPOSITION})?\s+(?:has\s+|had\s+|also\s+)?{_ATTRIBUTING}\b")
 _SPEAKER_AFTER = re.compile(rf"\b{_ATTRIBUTING}\s+{_NAME}\s*(?:[.,;:]|$)")
 #: Words that end a subject: once one is passed, a later name is not the sentence's subject.
-_CLAUSE_WORDS = frozenset({"said", "says", "has", "have", "had", "is", "was", "were", "are", "will", "would", "told", "and"})
+_CLAUSE_WORDS = frozenset({
+    "said", "says", "has", "have", "had", "is", "was", "were", "are", "will", "would", "told", "and",
+})
 _ARTICLES = frozenset({"the", "a", "an"})
 _SUBJECT_PRONOUNS = frozenset({"he", "she"})
 #: How far back a run of "He ..." sentences is followed to the one that names him.

@@ -15,8 +15,17 @@ from briefing import salience
 from briefing.cli import main
 from briefing.errors import ConfigError, InputError
 from briefing.evaluation.summaries import (
-    LEAD, SUMY_WORDS, SumyWordRuleTokenizer, algorithm_names, evaluate, evaluate_splits, load_cases, read_article,
-    reference_budget, split_of, system_summary,
+    LEAD,
+    SUMY_WORDS,
+    SumyWordRuleTokenizer,
+    algorithm_names,
+    evaluate,
+    evaluate_splits,
+    load_cases,
+    read_article,
+    reference_budget,
+    split_of,
+    system_summary,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,13 @@ import pytest
 from briefing import salience, summarize
 from briefing.models import Sentence
 from briefing.salience import (
-    Weights, antecedents, as_read, is_fragment, leans_on_previous, salience_scores, without_connective,
+    Weights,
+    antecedents,
+    as_read,
+    is_fragment,
+    leans_on_previous,
+    salience_scores,
+    without_connective,
 )
 from briefing.summarize import select
 
@@ -92,7 +98,9 @@ def test_attribution_words_are_no_topic_across_the_pool() -> None:
     """Article a's two sentences are equally central (each is the other's only neighbour);
     article b shares nothing with a but "said", which earns sentence 1 no support."""
     pool = article(
-        "a", "Hospital budget plans were approved by the minister.", "Hospital budget plans were approved, the minister said."
+        "a",
+        "Hospital budget plans were approved by the minister.",
+        "Hospital budget plans were approved, the minister said.",
     ) + article("b", "Farmers said prices fell.")
     first, second, _ = salience_scores(pool, Weights(lead=0.0))
     assert first == pytest.approx(second)
@@ -166,7 +174,8 @@ def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> 
      '"It is prejudice," she said.', '"It is prejudice," Lisa Power said.'),
     ("The Tory leader said it was a hard choice.", "He had decided to back the plans.",
      "The Tory leader had decided to back the plans."),
-    ("The opposition leader promised more money.", '"We are ready," he said.', '"We are ready," the opposition leader said.'),
+    ("The opposition leader promised more money.", '"We are ready," he said.',
+     '"We are ready," the opposition leader said.'),
     ("Mr. Maddox pledged to cut taxes.", "But he said nothing about costs.", "Mr. Maddox said nothing about costs."),
     ('"Taxes will fall," said Ms Essex.', "She said councils agreed.", "Ms Essex said councils agreed."),
     ("Ms Hewitt announced the plan.", "He said it was costly.", None),  # a title of the other sex

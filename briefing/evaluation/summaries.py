@@ -38,8 +38,18 @@ from ..fsutil import atomic_write_text
 from ..models import Article, Sentence
 
 __all__ = [
-    "Case", "Score", "LEAD", "SPLITS", "SUMY_WORDS", "algorithm_names", "evaluate", "evaluate_splits",
-    "load_cases", "reference_budget", "split_of", "write_json",
+    "LEAD",
+    "SPLITS",
+    "SUMY_WORDS",
+    "Case",
+    "Score",
+    "algorithm_names",
+    "evaluate",
+    "evaluate_splits",
+    "load_cases",
+    "reference_budget",
+    "split_of",
+    "write_json",
 ]
 
 LEAD = "lead"
