@@ -22,13 +22,11 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__, pipeline, summarize
+from . import __version__, summarize
 from .config import Config, load_config
 from .errors import BriefingError
 from .health import health_line
-from .ingest.feeds import cli_source
 from .models import Sentence
-from .sentences import split_articles
 from .window import edition_window, parse_moment
 
 FORMATS = ("pdf", "html", "txt")
@@ -156,7 +154,11 @@ def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | No
       briefing build news/ extra.jsonl --date 2026-11-25 --formats pdf,html,txt --out output
       briefing build --source https://example.org/world/rss.xml --hours 12
     """
+    from . import pipeline  # the NLP stack loads only for commands that use it
+
     config = with_sentence_count(load(config_path, {"summary": {"algorithm": algorithm}, "": {"out_dir": out_dir}}), sentences)
+    from .ingest.feeds import cli_source
+
     extra = [cli_source(spec) for spec in sources]
     paths, samples = pipeline.choose_inputs(config, inputs, extra)
     day = edition.date() if edition else pipeline.default_edition(config, samples)
@@ -183,9 +185,11 @@ def classify_command(inputs: tuple[Path, ...], as_json: bool, config_path: Path 
     Example:
       briefing classify article.txt --json | jq 'select(.section == "military")'
     """
+    from . import pipeline  # the NLP stack loads only for commands that use it
+
     config = load(config_path)
     articles = pipeline.read_articles(list(inputs), reporter.warn)
-    by_article = split_articles(articles)
+    by_article = pipeline.sentences.split_articles(articles)
     for placement in pipeline.classify_articles(config, articles, by_article):
         s = placement.sentence
         if as_json:
@@ -213,10 +217,12 @@ def summarize_command(inputs: tuple[Path, ...], count: int | None, algorithm: st
     Example:
       briefing summarize news/ --sentences 5 --algorithm lexrank --no-dedupe
     """
+    from . import pipeline  # the NLP stack loads only for commands that use it
+
     config = with_sentence_count(
         load(config_path, {"summary": {"algorithm": algorithm, "dedupe": False if no_dedupe else None}}), count)
     articles = pipeline.read_articles(list(inputs), reporter.warn)
-    by_article = split_articles(articles)
+    by_article = pipeline.sentences.split_articles(articles)
     if by_section:
         pools = pipeline.pool_by_section(pipeline.classify_articles(config, articles, by_article))
         picks = pipeline.pick_key_sentences(config, pools)

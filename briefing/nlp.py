@@ -12,23 +12,32 @@ import hashlib
 import re
 import sys
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import pysbd
-from sumy.utils import get_stop_words
 
-# nltk's package __init__ imports scipy.stats (0.7 s, more than the rest of a command's
-# start-up) only for collocation statistics we never use, and carries on without it when
-# that import fails; a None entry in sys.modules makes it fail at once while nltk loads.
-_BLOCK_SCIPY_STATS = "scipy.stats" not in sys.modules and "nltk" not in sys.modules
-if _BLOCK_SCIPY_STATS:
-    sys.modules["scipy.stats"] = None  # type: ignore[assignment]
-try:
-    from nltk.stem.snowball import SnowballStemmer
-    from nltk.tokenize import NLTKWordTokenizer
-finally:
-    if _BLOCK_SCIPY_STATS and sys.modules.get("scipy.stats", False) is None:
-        del sys.modules["scipy.stats"]
+
+
+@lru_cache(maxsize=1)
+def load_nltk() -> Any:
+    """NLTK, loaded on first use: commands that never tokenize (``--help``, ``subscribers``)
+    skip its 0.3 s import.
+
+    nltk's package __init__ imports scipy.stats (0.7 s, more than the rest of a command's
+    start-up) only for collocation statistics we never use, and carries on without it when
+    that import fails; a None entry in sys.modules makes it fail at once while nltk loads."""
+    block = "scipy.stats" not in sys.modules and "nltk" not in sys.modules
+    if block:
+        sys.modules["scipy.stats"] = None  # type: ignore[assignment]
+    try:
+        import nltk.stem.snowball
+        import nltk.tokenize
+    finally:
+        if block and sys.modules.get("scipy.stats", False) is None:
+            del sys.modules["scipy.stats"]
+    return nltk
+
 
 LANGUAGE = "english"
 _WORD_RE = re.compile(r"\w", re.UNICODE)
@@ -54,18 +63,20 @@ def _segmenter() -> pysbd.Segmenter:
 
 
 @lru_cache(maxsize=1)
-def _word_tokenizer() -> NLTKWordTokenizer:
-    return NLTKWordTokenizer()
+def _word_tokenizer() -> Any:
+    return load_nltk().tokenize.NLTKWordTokenizer()
 
 
 @lru_cache(maxsize=1)
-def stemmer() -> SnowballStemmer:
-    return SnowballStemmer(LANGUAGE)
+def stemmer() -> Any:
+    return load_nltk().stem.snowball.SnowballStemmer(LANGUAGE)
 
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    return frozenset(get_stop_words(LANGUAGE))
+    # sumy's own list, read from its data file: sumy.utils would import requests just for this
+    text = resources.files("sumy").joinpath("data", "stopwords", f"{LANGUAGE}.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip())
 
 
 def split_sentences(paragraph: str) -> list[str]:

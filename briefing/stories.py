@@ -27,7 +27,6 @@ from itertools import islice
 from datetime import date
 from pathlib import Path
 
-from datasketch import MinHash, MinHashLSH
 
 from . import nlp
 from .archive import load_briefing
@@ -124,6 +123,8 @@ def near_duplicate_groups(
     Work per set is bounded, so a text of thousands of near-repeats stays linear: a set that
     joins a group is not indexed itself (later sets are compared with the group's first
     member), and at most ``MAX_CANDIDATES`` candidates are confirmed per set."""
+    from datasketch import MinHash, MinHashLSH  # loads scipy.integrate: only for commands that build
+
     index = MinHashLSH(num_perm=NUM_PERM, params=bands)
     signatures = MinHash.bulk([[t.encode("utf-8") for t in s] for s in sets], num_perm=NUM_PERM)
     parent = list(range(len(sets)))

@@ -8,21 +8,10 @@ does), repeats dropped, the result returned in input order.
 from __future__ import annotations
 
 import heapq
+import importlib
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
-
-from sumy.models.dom import ObjectDocumentModel, Paragraph
-from sumy.models.dom import Sentence as SumySentence
-from sumy.nlp.stemmers import Stemmer
-from sumy.summarizers.edmundson import EdmundsonSummarizer
-from sumy.summarizers.kl import KLSummarizer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.reduction import ReductionSummarizer
-from sumy.summarizers.sum_basic import SumBasicSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
 
 from . import nlp, rankers, salience
 from .errors import ConfigError
@@ -31,15 +20,17 @@ from .models import Sentence
 #: A scorer rates every sentence of a pool; higher is more central.
 Scorer = Callable[[Sequence[Sentence]], list[float]]
 
-SUMY_CLASSES: dict[str, type] = {
-    "lexrank": LexRankSummarizer,
-    "textrank": TextRankSummarizer,
-    "lsa": LsaSummarizer,
-    "luhn": LuhnSummarizer,
-    "edmundson": EdmundsonSummarizer,
-    "kl": KLSummarizer,
-    "sumbasic": SumBasicSummarizer,
-    "reduction": ReductionSummarizer,
+#: sumy's summarizers by name, as (module, class): imported when used, since sumy loads
+#: nltk and scipy, which commands that only list or send have no need of.
+SUMY_CLASSES: dict[str, tuple[str, str]] = {
+    "lexrank": ("sumy.summarizers.lex_rank", "LexRankSummarizer"),
+    "textrank": ("sumy.summarizers.text_rank", "TextRankSummarizer"),
+    "lsa": ("sumy.summarizers.lsa", "LsaSummarizer"),
+    "luhn": ("sumy.summarizers.luhn", "LuhnSummarizer"),
+    "edmundson": ("sumy.summarizers.edmundson", "EdmundsonSummarizer"),
+    "kl": ("sumy.summarizers.kl", "KLSummarizer"),
+    "sumbasic": ("sumy.summarizers.sum_basic", "SumBasicSummarizer"),
+    "reduction": ("sumy.summarizers.reduction", "ReductionSummarizer"),
 }
 
 #: Cue words for Edmundson: news-writing signals of substance and of filler.
@@ -47,9 +38,13 @@ EDMUNDSON_BONUS = ("announced", "agreed", "said", "killed", "approved", "signed"
 EDMUNDSON_STIGMA = ("meanwhile", "however", "perhaps", "reportedly", "also", "may", "might")
 
 
-def sumy_document(sentences: Sequence[Sentence]) -> ObjectDocumentModel:
+def sumy_document(sentences: Sequence[Sentence], tokenizer: nlp.SumyTokenizer | None = None) -> Any:
     """A sumy document whose paragraphs are our articles' paragraphs, in pool order."""
-    tokenizer = nlp.SumyTokenizer()
+    nlp.load_nltk()  # before sumy imports nltk, so nltk loads the quick way
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+
+    tokenizer = tokenizer or nlp.SumyTokenizer()
     paragraphs = [
         Paragraph([SumySentence(s.text, tokenizer) for s in group])
         for _, group in groupby(sentences, key=lambda s: (s.article_id, s.paragraph))
@@ -59,7 +54,11 @@ def sumy_document(sentences: Sequence[Sentence]) -> ObjectDocumentModel:
 
 def new_sumy_summarizer(name: str) -> Any:
     """A configured sumy summarizer with our stemmer and stop words."""
-    summarizer = SUMY_CLASSES[name](Stemmer(nlp.LANGUAGE))
+    nlp.load_nltk()  # before sumy imports nltk, so nltk loads the quick way
+    from sumy.nlp.stemmers import Stemmer
+
+    module, cls = SUMY_CLASSES[name]
+    summarizer = getattr(importlib.import_module(module), cls)(Stemmer(nlp.LANGUAGE))
     summarizer.stop_words = nlp.stop_words()
     if name == "edmundson":
         summarizer.bonus_words = EDMUNDSON_BONUS

@@ -25,12 +25,8 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from itertools import groupby
 from pathlib import Path
 
-from sumy.models.dom import ObjectDocumentModel, Paragraph
-from sumy.models.dom import Sentence as SumySentence
-from sumy.nlp.tokenizers import Tokenizer as SumyOwnTokenizer
 
 from .. import nlp, summarize
 from ..errors import ConfigError, InputError
@@ -209,17 +205,19 @@ def system_summary(case: Case, algorithm: str) -> list[Sentence]:
 class SumyWordRuleTokenizer(nlp.SumyTokenizer):
     """The project's sentences and word tokens, filtered by sumy's own word rule."""
 
+    def __init__(self) -> None:
+        from sumy.nlp.tokenizers import Tokenizer  # sumy's punkt-backed tokenizer: only its word rule
+
+        self.word_rule = Tokenizer._WORD_PATTERN
+
     def to_words(self, sentence: str) -> tuple[str, ...]:
-        return tuple(w for w in nlp.words(sentence) if SumyOwnTokenizer._WORD_PATTERN.search(w))
+        return tuple(w for w in nlp.words(sentence) if self.word_rule.search(w))
 
 
 def sumy_word_rule_summary(sentences: Sequence[Sentence], count: int, name: str) -> list[Sentence]:
     """sumy's own picks (its selection, best first) with sumy's word rule."""
-    tokenizer = SumyWordRuleTokenizer()
-    documented = [SumySentence(s.text, tokenizer) for s in sentences]
-    ours = {id(d): s for d, s in zip(documented, sentences)}
-    positions = groupby(range(len(sentences)), key=lambda i: (sentences[i].article_id, sentences[i].paragraph))
-    document = ObjectDocumentModel([Paragraph([documented[i] for i in group]) for _, group in positions])
+    document = summarize.sumy_document(sentences, SumyWordRuleTokenizer())
+    ours = {id(d): s for d, s in zip(document.sentences, sentences)}
     return [ours[id(d)] for d in summarize.new_sumy_summarizer(name)(document, count)]
 
 

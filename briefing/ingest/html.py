@@ -6,7 +6,6 @@ import json
 import re
 
 import lxml.html
-import trafilatura
 
 from ..errors import InputError
 from ..models import Article
@@ -28,6 +27,8 @@ DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat":
 def read_html(text: str, origin: str, url: str | None = None) -> list[Article]:
     """Main text without menus, footers and banners; title, outlet, date and canonical link from metadata."""
     try:
+        import trafilatura  # heavy; only pages need it
+
         tree = lxml.html.fromstring(_XML_DECLARATION.sub("", text, count=1))  # lxml refuses it in a str
         published = stated_publish_time(tree)
         doc = trafilatura.bare_extraction(
