@@ -114,3 +114,13 @@ def test_python_dash_m_and_help() -> None:
     done = subprocess.run([sys.executable, "-m", "briefing", "build", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "Example:" in done.stdout and "--formats" in done.stdout
+
+
+def test_commands_that_do_not_need_them_load_no_heavy_libraries() -> None:
+    """Counted, not timed: --help, subscribers and deliveries must not pay for NLTK,
+    sumy, WeasyPrint, trafilatura or datasketch at start-up."""
+    heavy = ["nltk", "sumy", "weasyprint", "trafilatura", "datasketch"]
+    code = f"import sys, briefing.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
