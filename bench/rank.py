@@ -30,13 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from briefing import nlp, rankers  # noqa: E402
+from briefing.evaluation.summaries import read_article  # noqa: E402
 from briefing.ingest import read_paths  # noqa: E402
-from briefing.models import Article, Sentence  # noqa: E402
+from briefing.models import Sentence  # noqa: E402
+from briefing.pipeline import sample_inputs  # noqa: E402
 from briefing.sentences import split_article, split_articles  # noqa: E402
 from briefing.summarize import select, sumy_scorer  # noqa: E402
 
 BBC_ARTICLES = ROOT.parent / "shared" / "eval" / "bbc-politics-dev" / "articles"
-SAMPLES = ROOT / "briefing" / "samples"
 SIZES = (200, 1000, 2000, 5000)
 QUICK_SIZES = (60,)
 TOP = 10
@@ -62,21 +63,10 @@ class Row:
 def real_sentences() -> tuple[list[str], str]:
     """Sentence texts in reading order, and where they came from."""
     if BBC_ARTICLES.is_dir():
-        articles = [bbc_article(path) for path in sorted(BBC_ARTICLES.glob("*.txt"))]
+        articles = [read_article(path) for path in sorted(BBC_ARTICLES.glob("*.txt"))]
         return [s.text for a in articles for s in split_article(a)], "BBC politics (../shared)"
-    paths = sorted(p for p in SAMPLES.iterdir() if p.name not in {"EDITION", "README.md"})
-    by_article = split_articles(read_paths(paths, warn=lambda message: None))
+    by_article = split_articles(read_paths(sample_inputs(), warn=lambda message: None))
     return [s.text for sentences in by_article.values() for s in sentences], "shipped samples"
-
-
-def bbc_article(path: Path) -> Article:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    title, _, body = text.partition("\n")
-    return Article(id=path.stem, title=title, paragraphs=tuple(p for p in body.split("\n\n") if p.strip()))
 
 
 def pool_of(size: int, texts: Sequence[str], rng: random.Random) -> list[Sentence]:

@@ -118,19 +118,10 @@ def test_scores_and_picks_match_sumy_on_built_pools(name: str, pool_name: str) -
 
 
 def bbc_pool(first: int, count: int) -> list[Sentence]:
-    from briefing.models import Article
+    from briefing.evaluation.summaries import read_article
 
-    sentences: list[Sentence] = []
-    for path in sorted(BBC_ARTICLES.glob("*.txt"))[first : first + count]:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-        title, _, body = text.partition("\n")
-        paragraphs = tuple(p for p in body.split("\n\n") if p.strip())
-        sentences += split_article(Article(id=path.stem, title=title, paragraphs=paragraphs))
-    return sentences
+    paths = sorted(BBC_ARTICLES.glob("*.txt"))[first : first + count]
+    return [s for path in paths for s in split_article(read_article(path))]
 
 
 @pytest.mark.skipif(not BBC_ARTICLES.is_dir(), reason="../shared evaluation data is absent")

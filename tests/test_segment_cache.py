@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from briefing import nlp, segment_cache
+from briefing.evaluation.summaries import read_text
 
 PROJECT = Path(__file__).resolve().parents[1]
 BBC_ARTICLES = PROJECT.parent / "shared" / "eval" / "bbc-politics-dev" / "articles"
@@ -32,12 +33,7 @@ def pysbd_sentences(paragraph: str) -> list[str]:
 def paragraphs_of(paths: list[Path]) -> list[str]:
     paragraphs: list[str] = []
     for path in paths:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-        paragraphs += [p for p in text.split("\n\n") if p.strip()]
+        paragraphs += [p for p in read_text(path).split("\n\n") if p.strip()]
     return paragraphs
 
 
