@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,13 +61,13 @@ def run_or_kill(args: list[str], env: dict[str, str], delay: float) -> bool:
     return False
 
 
-def kill_when_writing(args: list[str], env: dict[str, str], folder: Path) -> bool:
-    """SIGKILL the command the moment a temporary ``.part`` file shows in ``folder`` (the
-    output being written); True when one was seen before the command ended."""
+def kill_when(args: list[str], env: dict[str, str], condition: Callable[[], bool]) -> bool:
+    """SIGKILL the command the moment ``condition()`` holds; True when it did before the
+    command ended (progress-driven, so how fast the machine is cannot make kills miss)."""
     process = start(args, env)
     try:
         while process.poll() is None:
-            if folder.is_dir() and any(name.endswith(".part") for name in os.listdir(folder)):
+            if condition():
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=30)
                 return True
@@ -76,6 +77,12 @@ def kill_when_writing(args: list[str], env: dict[str, str], folder: Path) -> boo
         process.stderr.close()
     assert process.returncode == 0
     return False
+
+
+def kill_when_writing(args: list[str], env: dict[str, str], folder: Path) -> bool:
+    """SIGKILL the command the moment a temporary ``.part`` file shows in ``folder`` (the
+    output being written)."""
+    return kill_when(args, env, lambda: folder.is_dir() and any(name.endswith(".part") for name in os.listdir(folder)))
 
 
 # build ------------------------------------------------------------------------------------
@@ -187,7 +194,8 @@ def test_send_killed_at_random_moments_then_rerun_delivers_each_subscriber_once(
             assert added.exit_code == 0, added.output
         for _ in range(4):
             before = len(handler.received)
-            kills += run_or_kill(["send", "--date", EDITION, "-q"], env, rng.uniform(0.8, 3.0))
+            target = before + rng.randint(1, 5)  # killed just after the server accepts a random message
+            kills += kill_when(["send", "--date", EDITION, "-q"], env, lambda: len(handler.received) >= target)
             assert integrity(tmp_path / "data") == "ok"
             states = ledger_states(tmp_path / "data")
             assert sum(states.values()) == len(PEOPLE) and states["failed"] == 0
