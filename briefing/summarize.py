@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import Any
 
-from . import nlp, rankers, salience
+from . import nlp, rankers, readability, salience
 from .errors import ConfigError
 from .models import Sentence
 
@@ -130,7 +130,7 @@ def select(
     Best first with ties in input order (sumy's rule); with a threshold, a sentence
     whose stem set overlaps an already kept one by that Jaccard share is a repeat.
 
-    ``antecedents`` is the readability hook (``salience.antecedents``): for each
+    ``antecedents`` is the readability hook (``readability.antecedents``): for each
     sentence, the index of the sentence it cannot be read without (None: none; -1: one
     outside the pool). Such a sentence is kept only with its chain of antecedents, the
     chain competing at the mean score of the sentences it adds, so a strong sentence
@@ -193,5 +193,5 @@ def summarize(
     scores = scorer(algorithm)(sentences)
     if algorithm not in READABLE:
         return [sentences[i] for i in select(sentences, scores, count, dedupe_threshold)]
-    picks = select(sentences, scores, count, dedupe_threshold, salience.antecedents(sentences))
-    return salience.as_read(sentences, picks)
+    picks = select(sentences, scores, count, dedupe_threshold, readability.antecedents(sentences))
+    return readability.as_read(sentences, picks)

@@ -9,17 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from briefing import salience, summarize
+from briefing import readability, salience, summarize
 from briefing.models import Sentence
-from briefing.salience import (
-    Weights,
-    antecedents,
-    as_read,
-    is_fragment,
-    leans_on_previous,
-    salience_scores,
-    without_connective,
-)
+from briefing.readability import antecedents, as_read, is_fragment, leans_on_previous, without_connective
+from briefing.salience import Weights, salience_scores
 from briefing.summarize import select
 
 
@@ -187,7 +180,7 @@ def test_an_opening_he_or_she_is_named_after_the_person_the_sentence_before_is_a
     previous: str, text: str, alone: str | None
 ) -> None:
     pool = article("a", previous, text)
-    assert salience.standing_alone(pool[1], salience.by_position(pool)) == alone
+    assert readability.standing_alone(pool[1], readability.by_position(pool)) == alone
 
 
 def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> None:
@@ -199,9 +192,9 @@ def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> 
         "He warned his supporters against complacency.",
         "She said nothing.",  # the run is his: "she" is nobody named
     )
-    by = salience.by_position(pool)
-    assert salience.standing_alone(pool[3], by) == "Mr Blair warned his supporters against complacency."
-    assert salience.standing_alone(pool[4], by) is None
+    by = readability.by_position(pool)
+    assert readability.standing_alone(pool[3], by) == "Mr Blair warned his supporters against complacency."
+    assert readability.standing_alone(pool[4], by) is None
 
 
 def test_a_named_he_sentence_needs_no_antecedent_and_is_named_only_when_read_alone() -> None:
