@@ -195,7 +195,7 @@ def test_send_killed_at_random_moments_then_rerun_delivers_each_subscriber_once(
         for _ in range(4):
             before = len(handler.received)
             target = before + rng.randint(1, 5)  # killed just after the server accepts a random message
-            kills += kill_when(["send", "--date", EDITION, "-q"], env, lambda: len(handler.received) >= target)
+            kills += kill_when(["send", "--date", EDITION, "-q"], env, lambda target=target: len(handler.received) >= target)
             assert integrity(tmp_path / "data") == "ok"
             states = ledger_states(tmp_path / "data")
             assert sum(states.values()) == len(PEOPLE) and states["failed"] == 0
