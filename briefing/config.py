@@ -171,8 +171,11 @@ def load_config(
     if path is None and env.get("BRIEFING_CONFIG"):
         path = Path(env["BRIEFING_CONFIG"])
     data = _read_toml(path) if path else {}
+    unknown = set(data) - {f.name for f in fields(Config)}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     for table, key in SECRET_KEYS:
-        if key in data.get(table, {}):
+        if isinstance(data.get(table), Mapping) and key in data[table]:
             raise ConfigError(
                 f"{path}: [{table}] {key} may not be written in the config file; "
                 f"set {ENV_PREFIX}{table.upper()}_{key.upper()} or {key}_file instead"
@@ -181,8 +184,8 @@ def load_config(
         data_dir=_convert(Path, data.get("data_dir", Config.data_dir), "data_dir"),
         inputs=_convert(tuple[Path, ...], data.get("inputs", ()), "inputs"),
         out_dir=_convert(Path, data.get("out_dir", Config.out_dir), "out_dir"),
-        sections=merge_sections(default_sections(), data.get("sections", [])),
-        sources=tuple(_build(SourceDef, s, f"sources[{i}]") for i, s in enumerate(data.get("sources", []))),
+        sections=merge_sections(default_sections(), _array_of_tables(data, "sections")),
+        sources=tuple(_build(SourceDef, s, f"sources[{i}]") for i, s in enumerate(_array_of_tables(data, "sources"))),
         **{name: _build(_resolve(cls), data.get(name, {}), name) for name, cls in TABLES.items()},
     )
     config = _apply_env(config, env)
@@ -202,6 +205,8 @@ def merge_sections(base: tuple[SectionDef, ...], entries: list[dict[str, Any]]) 
     (``extra_terms`` adds to the terms, ``remove = true`` drops the section); an unknown id adds one."""
     by_id = {s.id: s for s in base}
     for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"sections[{i}]: expected a table")
         entry = dict(entry)
         if "id" not in entry:
             raise ConfigError(f"sections[{i}]: every section needs an 'id'")
@@ -216,6 +221,14 @@ def merge_sections(base: tuple[SectionDef, ...], entries: list[dict[str, Any]]) 
         updated = _build(SectionDef, {**_as_dict(current), **entry}, f"sections[{i}]")
         by_id[sid] = replace(updated, terms={**updated.terms, **extra})
     return tuple(by_id.values())
+
+
+def _array_of_tables(data: Mapping[str, Any], key: str) -> list[Any]:
+    """``[[key]]`` entries; ``key = 5`` would otherwise fail deep inside with a TypeError."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected an array of tables ([[{key}]])")
+    return value
 
 
 def _terms(value: Any, where: str) -> dict[str, float]:

@@ -75,6 +75,12 @@ def test_password_never_from_file_and_never_shown(tmp_path: Path) -> None:
         ("not toml = = 1\n", {}, "invalid TOML"),
         ("[[sections]]\ntitle = 'x'\n", {}, "needs an 'id'"),
         ("", {"BRIEFING_SUMMARY_DEDUPE": "maybe"}, "summary.dedupe"),
+        ("titel = 'x'\n", {}, "unknown key.*titel"),
+        ("[summery]\nsentences = 3\n", {}, "unknown key.*summery"),
+        ("smtp = 5\n", {}, "smtp: expected a table"),
+        ("sections = 5\n", {}, "sections: expected an array of tables"),
+        ("sources = ['x']\n", {}, r"sources\[0\]: expected a table"),
+        ("sections = ['x']\n", {}, r"sections\[0\]: expected a table"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, env: dict[str, str], message: str) -> None:
