@@ -154,6 +154,13 @@ def test_source_defaults_to_link_host(tmp_path: Path) -> None:
     assert article.source == "dispatch.example"
 
 
+def test_unparsable_link_is_dropped_not_a_crash(tmp_path: Path) -> None:
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps({"text": "Talks went on.", "url": "http://[dispatch.example/x"}), "utf-8")
+    (article,) = read_file(f, print)
+    assert article.url is None and article.source == ""
+
+
 def test_central_european_encoding_detected(tmp_path: Path) -> None:
     f = tmp_path / "pl.txt"
     text = "Łódź: Premier spotkał się z ministrem. Źródła podają, że rozmowy trwały długo."

@@ -114,7 +114,7 @@ def make_article(
     if not paragraphs:
         raise InputError(f"{origin}: no article text")
     title = " ".join(printable(title).split()) or _title_from(paragraphs[0])
-    url = printable(url) if url else None
+    url = _parsable_url(printable(url)) if url else None
     return Article(
         id=printable(str(article_id)) if article_id else content_id(title, paragraphs),
         title=title,
@@ -124,6 +124,16 @@ def make_article(
         published=parse_published(published, origin),
         origin=printable(origin),
     )
+
+
+def _parsable_url(url: str) -> str | None:
+    """The link, unless urllib cannot parse it (``http://[bad``): every later stage
+    (outlet from the host, link in the rendered edition) would fail on it with a ValueError."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        return None
+    return url
 
 
 def _host(url: str | None) -> str:
