@@ -92,16 +92,19 @@ def _handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 - stdlib name
             path = self.path.split("?")[0]
+            route = server.routes.get(path)
             server.enter(path, {k.lower(): v for k, v in self.headers.items()})
             try:
-                self.answer(path, server.routes.get(path))
+                time.sleep(route.delay if route else 0)
             finally:
+                # counted out before the reply: once the client has it, its next request may
+                # arrive before this thread runs again, which would count as two in flight
                 server.leave()
+            self.answer(path, route)
 
         def answer(self, path: str, route: Route | None) -> None:
             if route is None:
                 route = Route(b"not found", status=404, content_type="text/plain")
-            time.sleep(route.delay)
             if self.unchanged(route):
                 server.not_modified[path] += 1
                 self.send_response(304)
