@@ -126,3 +126,15 @@ def test_export_defuses_spreadsheet_formulas_and_imports_back(tmp_path: Path) ->
     backup.write_text(exported, "utf-8")
     assert run(tmp_path, "subscribers", "import", str(backup)).exit_code == 0
     assert run(tmp_path, "subscribers", "export").stdout == exported
+
+
+def test_unusable_data_folder_or_database_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "delivery.sqlite3").write_bytes(b"not a database, just some text\n" * 4)
+    damaged = run(tmp_path, "subscribers", "list")
+    assert damaged.exit_code == 2 and damaged.stderr.count("\n") == 1
+    assert "delivery.sqlite3: cannot open the delivery database" in damaged.stderr
+    (tmp_path / "file").write_text("x", "utf-8")
+    env = {"BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path / "file")}
+    blocked = CliRunner().invoke(main, ["subscribers", "list"], env=env, catch_exceptions=False)
+    assert blocked.exit_code == 2 and "cannot create the data folder" in blocked.stderr

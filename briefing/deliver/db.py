@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
+
 DATABASE_NAME = "delivery.sqlite3"
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -55,10 +57,23 @@ class Database:
     statement or transaction at a time; the data folder is created on first use."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
         self.path = database_path(data_dir)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"data_dir {data_dir}: cannot create the data folder ({exc.strerror or exc})") from None
+        try:
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"{self.path}: cannot open the delivery database ({exc})") from None
+        try:
+            self._prepare()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise ConfigError(f"{self.path}: cannot open the delivery database ({exc})") from None
+
+    def _prepare(self) -> None:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
