@@ -29,6 +29,12 @@ class RenderError(BriefingError):
     exit_code = 4
 
 
+class OutputError(BriefingError):
+    """A file the user asked for (an export, a JSON report) cannot be written there."""
+
+    exit_code = 4
+
+
 class DeliveryError(BriefingError):
     """Some messages could not be delivered; they stay pending in the ledger."""
 

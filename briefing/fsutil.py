@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .errors import OutputError
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write to a temporary file in the same folder, fsync it, then rename it into place."""
@@ -27,3 +29,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
 
 def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_requested_file(path: Path, text: str) -> Path:
+    """A file named on the command line (``--out``, ``--json``): a folder that cannot be
+    made or written is one error line naming the path, not a traceback."""
+    try:
+        return atomic_write_text(path, text)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None

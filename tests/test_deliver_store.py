@@ -138,3 +138,11 @@ def test_unusable_data_folder_or_database_is_one_line_exit_2(tmp_path: Path) -> 
     env = {"BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path / "file")}
     blocked = CliRunner().invoke(main, ["subscribers", "list"], env=env, catch_exceptions=False)
     assert blocked.exit_code == 2 and "cannot create the data folder" in blocked.stderr
+
+
+def test_export_to_an_unwritable_place_is_one_line_exit_4(tmp_path: Path) -> None:
+    assert run(tmp_path, "subscribers", "add", "ana@example.org").exit_code == 0
+    (tmp_path / "file").write_text("x", "utf-8")
+    result = run(tmp_path, "subscribers", "export", "--out", str(tmp_path / "file" / "subscribers.csv"))
+    assert result.exit_code == 4 and result.stderr.count("\n") == 1
+    assert "subscribers.csv: cannot write" in result.stderr

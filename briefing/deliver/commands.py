@@ -17,7 +17,7 @@ import click
 from ..cli import Reporter, common_options, load
 from ..config import Config
 from ..errors import DeliveryError
-from ..fsutil import atomic_write_text
+from ..fsutil import write_requested_file
 from .db import Database
 from .ledger import Delivery, Ledger
 from .service import check_ready, load_or_build_edition, send_edition, unsubscribe
@@ -149,7 +149,7 @@ def export(out_file: Path | None, config_path: Path | None, reporter: Reporter) 
     with db:
         export_csv(store.all(), buffer)
     if out_file:
-        atomic_write_text(out_file, buffer.getvalue())
+        write_requested_file(out_file, buffer.getvalue())
     else:
         click.echo(buffer.getvalue(), nl=False)
 

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..cli import Reporter, common_options, load
 from ..errors import NoArticlesError
-from ..fsutil import atomic_write_text
+from ..fsutil import write_requested_file
 from .sections import SectionScores, evaluate_sections
 from .summaries import SPLITS, Score, algorithm_names, evaluate_splits, load_cases, write_json
 
@@ -47,7 +47,7 @@ def sections_command(file: Path, json_out: Path | None, config_path: Path | None
     scores = evaluate_sections(file, load(config_path).sections)
     print_scores(scores, Console(highlight=False, soft_wrap=True))
     if json_out:
-        atomic_write_text(json_out, json.dumps(scores.as_dict(), indent=2) + "\n")
+        write_requested_file(json_out, json.dumps(scores.as_dict(), indent=2) + "\n")
         reporter.info(f"scores written to {json_out}")
 
 

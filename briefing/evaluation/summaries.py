@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .. import nlp, summarize
 from ..errors import ConfigError, InputError
-from ..fsutil import atomic_write_text
+from ..fsutil import write_requested_file
 from ..models import Article, Sentence
 
 __all__ = [
@@ -280,4 +280,4 @@ def scores_document(scores_by_split: dict[str, Sequence[Score]]) -> dict[str, ob
 
 
 def write_json(path: Path, scores_by_split: dict[str, Sequence[Score]]) -> Path:
-    return atomic_write_text(path, json.dumps(scores_document(scores_by_split), indent=2) + "\n")
+    return write_requested_file(path, json.dumps(scores_document(scores_by_split), indent=2) + "\n")
