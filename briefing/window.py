@@ -133,7 +133,9 @@ class MomentRecord:
         path = data_dir / cls.FILE
         try:
             raw = json.loads(path.read_text("utf-8"))
-            return cls(path, {str(k): datetime.fromisoformat(v) for k, v in raw.items()})
+            # a moment without a zone (an edited or older file) is UTC: comparing it with the
+            # aware window ends would raise TypeError
+            return cls(path, {str(k): _aware(datetime.fromisoformat(v), timezone.utc) for k, v in raw.items()})
         except (OSError, ValueError, TypeError, AttributeError):
             return cls(path, {})
 

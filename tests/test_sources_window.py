@@ -114,3 +114,12 @@ def test_first_seen_record_forgets_old_entries_and_survives_damage(tmp_path: Pat
     assert FirstSeen.load(tmp_path).is_new("old")
     (tmp_path / "first-seen.json").write_text("[oops", "utf-8")
     assert FirstSeen.load(tmp_path).records == {}
+
+
+def test_a_recorded_moment_without_zone_is_utc(tmp_path: Path) -> None:
+    window = edition_window(WindowConfig(), EDITION)
+    (tmp_path / "first-seen.json").write_text('{"old": "2026-11-01T00:00:00"}', "utf-8")
+    seen = FirstSeen.load(tmp_path)
+    assert seen.records["old"] == datetime(2026, 11, 1, tzinfo=timezone.utc)
+    assert not seen.keeps_undated("old", window)
+    seen.forget_old(window.end)
