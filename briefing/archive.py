@@ -32,7 +32,7 @@ def load_briefing(path: Path) -> Briefing:
     try:
         data = json.loads(path.read_text("utf-8"))
         return _decode(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # any shape of JSON
         raise InputError(f"{path}: not a readable briefing archive ({exc})") from None
 
 

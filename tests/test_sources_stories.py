@@ -104,3 +104,6 @@ def test_previous_edition_is_the_latest_archive_before_this_one(tmp_path: Path) 
     warnings: list[str] = []
     assert previous_key_sentences(tmp_path, date(2026, 11, 25), warnings.append) == ()
     assert "not a readable briefing archive" in warnings[0]
+    archive_path(tmp_path, date(2026, 11, 24)).write_text("[]", "utf-8")
+    assert previous_key_sentences(tmp_path, date(2026, 11, 25), warnings.append) == ()
+    assert "not a readable briefing archive" in warnings[1]
