@@ -257,6 +257,14 @@ def test_oversized_local_feed_is_refused(tmp_path: Path) -> None:
     assert gathered.articles == () and "too large" in warnings[0]
 
 
+def test_unwritable_data_folder_is_a_warning_not_a_stop(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("a file where the data folder should be", "utf-8")
+    gathered, warnings = collect(config_for(tmp_path, SourceDef("Local", str(FEEDS / "rss2.xml"))))
+    assert len(gathered.articles) == 2
+    assert warnings == [f"{tmp_path / 'data'}: cannot record what the sources showed (File exists); "
+                        "undated items and stale sources are judged afresh next time"]
+
+
 def test_fetcher_can_be_passed_in(server: LocalServer, tmp_path: Path) -> None:
     feed = server.add("/feed.xml", rss("T", [("X", server.add("/x", page("X", "A report about Castrel."), etag='"x"'), IN_WINDOW, "s")]))
     with Fetcher(HttpConfig(timeout=0.5), Cache(tmp_path / "mine")) as fetcher:

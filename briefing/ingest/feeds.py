@@ -127,8 +127,12 @@ def collect_sources(
     for run in runs:
         run.read_articles(pages, window)
     health = tuple(run.health(records, window.end, config.http.stale_days) for run in runs)
-    seen.forget_old(window.end)
-    records.save()
+    try:
+        seen.forget_old(window.end)
+        records.save()
+    except OSError as exc:  # the records are a convenience (window.py): losing them never stops a run
+        warn(f"{config.data_dir}: cannot record what the sources showed ({exc.strerror or exc}); "
+             "undated items and stale sources are judged afresh next time")
     return Gathered(
         articles=tuple(a for run in runs for a in run.articles),
         health=health,
