@@ -79,7 +79,7 @@ class RenderConfig:
 class WindowConfig:
     timezone: str = "UTC"
     cutoff_hour: int = 6  # the edition covers the hours before this time of its date
-    hours: int = 24
+    hours: float = 24.0  # float, like --hours: "hours = 1.5" is a 90-minute window
     undated: str = "keep"  # "keep" (if first seen in this window) or "drop"
 
 

@@ -97,3 +97,8 @@ def test_unreadable_secret_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
     with pytest.raises(ConfigError, match=f"{missing}: cannot read the mail secret file"):
         load_config(write(tmp_path, f'[mail]\nsecret_file = "{missing}"\n'), env={})
+
+
+def test_window_hours_take_fractions_like_the_hours_flag(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[window]\nhours = 1.5\n"), env={}).window.hours == 1.5
+    assert load_config(None, env={"BRIEFING_WINDOW_HOURS": "0.25"}).window.hours == 0.25
