@@ -191,7 +191,20 @@ def load_config(
     config = _apply_env(config, env)
     for table, values in (overrides or {}).items():
         config = _override(config, table, values)
-    return _read_secret_files(config)
+    return _read_secret_files(_check_counts(config))
+
+
+def _check_counts(config: Config) -> Config:
+    """A count under 1 would make a briefing with no key sentences that says nothing was
+    found; a threshold outside (0, 1] makes every sentence, or none, a repeat."""
+    counts = {"summary.sentences": config.summary.sentences}
+    counts.update({f"sections[{s.id}].sentences": s.sentences for s in config.sections if s.sentences is not None})
+    for where, count in counts.items():
+        if count < 1:
+            raise ConfigError(f"{where}: expected 1 or more, not {count}")
+    if not 0 < config.summary.dedupe_threshold <= 1:
+        raise ConfigError(f"summary.dedupe_threshold: expected more than 0 and at most 1, not {config.summary.dedupe_threshold}")
+    return config
 
 
 def default_sections() -> tuple[SectionDef, ...]:
