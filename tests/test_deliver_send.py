@@ -177,6 +177,13 @@ def test_password_over_plain_smtp_to_a_remote_host_is_refused(tmp_path: Path) ->
         send_edition(config, tiny_briefing())
 
 
+@pytest.mark.parametrize(("key", "value"), [("BRIEFING_MAIL_RETRIES", "-1"), ("BRIEFING_MAIL_BACKOFF", "-0.5")])
+def test_negative_retries_or_backoff_are_refused_before_sending(tmp_path: Path, key: str, value: str) -> None:
+    config = delivery_config(tmp_path, 25, **{key: value})
+    with pytest.raises(ConfigError, match=f"{key.removeprefix('BRIEFING_').lower().replace('_', '.', 1)} must be 0 or more"):
+        send_edition(config, tiny_briefing())
+
+
 def test_greylisting_451_is_retried_in_the_same_run(tmp_path: Path) -> None:
     seen: dict[str, int] = {}
 

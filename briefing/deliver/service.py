@@ -24,8 +24,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..archive import archive_path, load_briefing
-from ..config import Config, SmtpConfig
-from ..errors import DeliveryError
+from ..config import Config, MailConfig, SmtpConfig
+from ..errors import ConfigError, DeliveryError
 from ..fsutil import atomic_write_bytes
 from ..models import Briefing
 from .db import Database
@@ -138,7 +138,17 @@ def check_ready(config: Config, *, dry_run: bool = False) -> tuple[ListHeaders, 
     signer = TokenSigner.from_config(config.mail, dry_run=dry_run)
     if not dry_run:
         check_smtp_config(config.smtp)
+        check_retry_config(config.mail)
     return headers, signer
+
+
+def check_retry_config(mail: MailConfig) -> None:
+    """Negative retries would never attempt a message (every row pending for ever, with no
+    error to show), and a negative backoff makes ``time.sleep`` raise in a sending thread."""
+    if mail.retries < 0:
+        raise ConfigError(f"mail.retries must be 0 or more, not {mail.retries}")
+    if mail.backoff < 0:
+        raise ConfigError(f"mail.backoff must be 0 or more seconds, not {mail.backoff:g}")
 
 
 def unsubscribe(store: SubscriberStore, signer: TokenSigner, token: str) -> Subscriber:
