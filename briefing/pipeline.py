@@ -26,7 +26,6 @@ from .window import Window, edition_window, keep_in_window, zone
 
 Warn = Callable[[str], None]
 Stage = Callable[[str], AbstractContextManager[None]]
-OTHER = "other"
 SAMPLE_FILES_SKIPPED = {"README.md", "EDITION"}
 
 
@@ -145,7 +144,7 @@ def classify_articles(
 def pool_by_section(placements: Sequence[Placement]) -> dict[str, list[Sentence]]:
     pools: dict[str, list[Sentence]] = {}
     for placement in placements:
-        if placement.section != OTHER:
+        if placement.section != classify.OTHER:
             pools.setdefault(placement.section, []).append(placement.sentence)
     return pools
 
