@@ -176,6 +176,13 @@ def test_bare_text_file_names_itself_as_source(tmp_path: Path) -> None:
     assert article.source == "wire-0412.txt"
 
 
+def test_text_file_with_a_link_but_no_source_names_the_links_host(tmp_path: Path) -> None:
+    f = tmp_path / "wire-0413.md"
+    f.write_text("---\nurl: https://www.dispatch.example/ridge\n---\nThe army said troops withdrew overnight.", "utf-8")
+    (article,) = read_file(f, print)
+    assert article.source == "dispatch.example"
+
+
 def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
     import os
     import stat

@@ -35,7 +35,8 @@ def read_text(text: str, origin: str, markdown: bool = False) -> list[Article]:
             origin,
             split_paragraphs(body),
             title=title,
-            source=meta.get("source") or Path(origin).name,  # a bare file still says where it came from
+            # without a source the link's host names the outlet (as for JSON); a bare file still says where it came from
+            source=meta.get("source") or ("" if meta.get("url") else Path(origin).name),
             url=meta.get("url"),
             published=meta.get("published"),
             article_id=meta.get("id"),
