@@ -225,3 +225,17 @@ def test_html_publish_time_from_json_ld(tmp_path: Path) -> None:
     )
     (article,) = read_file(f, print)
     assert article.published == datetime(2026, 11, 24, 21, 5, tzinfo=timezone.utc)
+
+
+def test_html_with_a_broken_json_ld_date_is_still_read(tmp_path: Path) -> None:
+    f = tmp_path / "z.html"
+    f.write_text(
+        '<html><head><title>Vote</title><script type="application/ld+json">'
+        '{"datePublished": "2026-11-24\\q"}</script></head><body><article>'
+        "<p>Parliament approved the budget late on Tuesday after an eleven-hour debate in the lower chamber.</p>"
+        "<p>The opposition said it would challenge the spending plan in the constitutional court next week.</p>"
+        "</article></body></html>",
+        "utf-8",
+    )
+    (article,) = read_file(f, print)
+    assert article.title == "Vote" and "eleven-hour debate" in article.text

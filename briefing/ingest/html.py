@@ -64,7 +64,7 @@ def stated_publish_time(tree: lxml.html.HtmlElement) -> str | None:
     """The publish time the page states in its metadata (meta tags, microdata, JSON-LD), if any."""
     candidates = [str(v) for v in tree.xpath(PUBLISHED_XPATH)]
     for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        candidates += [json.loads(m) for m in _JSON_LD_DATE.findall(script)]
+        candidates += [date for m in _JSON_LD_DATE.findall(script) if (date := _json_string(m))]
     for value in candidates:
         try:
             parse_published(value, "")
@@ -72,6 +72,15 @@ def stated_publish_time(tree: lxml.html.HtmlElement) -> str | None:
             continue
         return value
     return None
+
+
+def _json_string(quoted: str) -> str | None:
+    """A JSON-LD string value; a broken escape (``"2026-11-24\\q"``) is no date rather than a
+    reason to refuse the whole page."""
+    try:
+        return json.loads(quoted)
+    except ValueError:
+        return None
 
 
 def _is_furniture(paragraph: str, position: int, title: str) -> bool:
