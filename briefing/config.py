@@ -157,6 +157,8 @@ class Config:
 
 
 SECRET_KEYS = {("smtp", "password"), ("mail", "secret")}
+#: Arrays of tables: a list of whole tables has no form as one environment string.
+ARRAY_TABLES = ("sections", "sources")
 TABLES = {f.name: f.type for f in fields(Config) if dataclasses.is_dataclass(f.default)}
 
 
@@ -276,6 +278,8 @@ def _apply_env(config: Config, env: Mapping[str, str]) -> Config:
         if not name.startswith(ENV_PREFIX) or name == "BRIEFING_CONFIG":
             continue
         rest = name[len(ENV_PREFIX):].lower()
+        if rest in ARRAY_TABLES:
+            raise ConfigError(f"{name}: [[{rest}]] can be set only in the config file")
         if rest in {f.name for f in fields(Config)} and rest not in TABLES:
             config = _override(config, "", {rest: value})
             continue

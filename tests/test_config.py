@@ -81,6 +81,8 @@ def test_password_never_from_file_and_never_shown(tmp_path: Path) -> None:
         ("", {"BRIEFING_SUMMARY_SENTENCES": "0"}, "summary.sentences: expected 1 or more, not 0"),
         ("[[sections]]\nid = 'military'\nsentences = -2\n", {}, r"sections\[military\].sentences: expected 1 or more"),
         ("[summary]\ndedupe_threshold = 1.5\n", {}, "summary.dedupe_threshold"),
+        ("", {"BRIEFING_SECTIONS": "economy"}, r"BRIEFING_SECTIONS: \[\[sections\]\] can be set only in the config file"),
+        ("", {"BRIEFING_SOURCES": "https://a.example/rss"}, r"\[\[sources\]\]"),
         ("sections = 5\n", {}, "sections: expected an array of tables"),
         ("sources = ['x']\n", {}, r"sources\[0\]: expected a table"),
         ("sections = ['x']\n", {}, r"sections\[0\]: expected a table"),
