@@ -113,3 +113,15 @@ def test_cli_unsubscribe_token(tmp_path: Path) -> None:
     good = CliRunner().invoke(main, ["unsubscribe", tokens["ana@example.org"]], env=env)
     assert good.exit_code == 0 and good.stdout == "ana@example.org: unsubscribed\n"
     assert status(config, "ana@example.org") == "unsubscribed"
+
+
+def test_server_on_a_port_in_use_is_one_line_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    env = {"BRIEFING_CONFIG": "", **delivery_env(tmp_path / "data", tmp_path / "out", 25)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["unsubscribe-server", "--port", str(port)], env=env)
+    assert result.exit_code == 2 and result.stderr == f"error: 127.0.0.1:{port}: cannot listen (Address already in use)\n"

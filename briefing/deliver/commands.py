@@ -16,7 +16,7 @@ import click
 
 from ..cli import Reporter, common_options, load
 from ..config import Config
-from ..errors import DeliveryError
+from ..errors import ConfigError, DeliveryError
 from ..fsutil import write_requested_file
 from .db import Database
 from .ledger import Delivery, Ledger
@@ -282,7 +282,11 @@ def unsubscribe_server(host: str, port: int, config_path: Path | None, reporter:
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             reporter.info(f"{self.command} {code}")
 
-    server = make_server(host, port, app_from_config(load(config_path)), handler_class=QuietHandler)
+    app = app_from_config(load(config_path))
+    try:
+        server = make_server(host, port, app, handler_class=QuietHandler)
+    except OSError as exc:  # port taken, address not ours, name that does not resolve
+        raise ConfigError(f"{host}:{port}: cannot listen ({exc.strerror or exc})") from None
     click.echo(f"listening on http://{host}:{server.server_port}/unsubscribe/<token>")
     with server:
         server.serve_forever()
