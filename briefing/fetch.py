@@ -89,7 +89,10 @@ class _Redirect:
 
 def host_port(url: str) -> tuple[str, int]:
     """The (host, port) an address connects to, the unit of trust and of politeness."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[bad": no host to trust or to be polite to; get() refuses it
+        return "", 0
     try:
         port = parts.port
     except ValueError:
@@ -216,7 +219,10 @@ class Fetcher:
             yield
 
     def _check_address(self, url: str, trusted: frozenset[tuple[str, int]]) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # feed links are anyone's text: "http://[bad" must not end the run
+            raise FetchError(url, f"refused: not a valid address ({exc})") from None
         if parts.scheme.lower() not in SCHEMES:
             raise FetchError(url, f"refused: scheme {parts.scheme or '(none)'!r} is not http or https")
         if not parts.hostname:

@@ -159,6 +159,14 @@ def test_damaged_cache_entry_is_a_miss(server: LocalServer, tmp_path: Path) -> N
     assert server.not_modified["/page"] == 0
 
 
+def test_an_address_urllib_cannot_parse_is_a_fetch_error_not_a_crash(server: LocalServer) -> None:
+    url = server.add("/ok", PAGE)
+    with fetcher() as client:
+        bad, good = client.get_many(["http://[bad/x", url])
+    assert isinstance(bad, FetchError) and "refused: not a valid address" in str(bad)
+    assert good.content == PAGE.encode()
+
+
 def test_get_many_is_polite_per_host_and_returns_errors_in_order(server: LocalServer) -> None:
     urls = [server.add(f"/p{i}", PAGE, delay=0.1) for i in range(8)]
     urls.insert(3, server.url("/missing"))

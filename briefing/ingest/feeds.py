@@ -150,7 +150,11 @@ def active_sources(sources: Sequence[SourceDef]) -> list[SourceDef]:
 
 
 def is_url(spec: str) -> bool:
-    return urlsplit(spec).scheme.lower() in ("http", "https")
+    try:
+        scheme = urlsplit(spec).scheme
+    except ValueError:  # "http://[bad" is still meant as an address; fetching it says what is wrong
+        scheme = spec.strip().partition(":")[0]
+    return scheme.lower() in ("http", "https")
 
 
 def load_documents(
@@ -408,7 +412,7 @@ def _not_html(response: Response) -> str:
 
 
 def _host(address: str | None) -> str:
-    return (urlsplit(address).hostname or "").removeprefix("www.") if address and is_url(address) else ""
+    return host_port(address)[0].removeprefix("www.") if address and is_url(address) else ""
 
 
 def _sniffable(head: bytes) -> bytes:
