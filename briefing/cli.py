@@ -163,8 +163,8 @@ def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | No
     paths, samples = pipeline.choose_inputs(config, inputs, extra)
     day = edition.date() if edition else pipeline.default_edition(config, samples)
     chosen = parse_formats(formats) if formats else config.render.formats
-    span = edition_window(config.window, day, hours=hours, since=parse_moment(since, config.window),
-                          until=parse_moment(until, config.window))
+    span = edition_window(config.window, day, hours=hours, since=parse_moment(since, config.window, "--since"),
+                          until=parse_moment(until, config.window, "--until"))
     result = pipeline.build_edition(config, paths, day, config.out_dir, chosen, warn=reporter.warn, stage=reporter.stage,
                                     sources=extra, window=span, info=reporter.info)
     for row in result.briefing.health:

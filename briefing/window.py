@@ -83,14 +83,15 @@ def edition_window(
     return Window(start, end)
 
 
-def parse_moment(text: str | None, config: WindowConfig) -> datetime | None:
-    """An ISO 8601 date or date-time from the command line, in the window's zone unless it names one."""
+def parse_moment(text: str | None, config: WindowConfig, option: str = "date") -> datetime | None:
+    """An ISO 8601 date or date-time from the command line (``option`` names where it came
+    from in the error), in the window's zone unless it names one."""
     if not text:
         return None
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"not an ISO 8601 date or date-time: {text!r}") from None
+        raise ConfigError(f"{option}: not an ISO 8601 date or date-time: {text!r}") from None
     return _aware(moment, zone(config))
 
 

@@ -137,3 +137,9 @@ def test_window_options(server: LocalServer, tmp_path: Path) -> None:
     inside = build(tmp_path, "--source", feed, "--since", "2026-11-24T17:00", "--until", "2026-11-24T19:00+00:00")
     assert inside.exit_code == 0, inside.output
     assert build(tmp_path, "--since", "soon").exit_code == 2
+
+
+def test_bad_window_option_names_itself(tmp_path: Path) -> None:
+    result = build(tmp_path, "--since", "garbage")
+    assert result.exit_code == 2
+    assert "--since: not an ISO 8601 date or date-time: 'garbage'" in result.stderr
