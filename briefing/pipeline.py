@@ -70,7 +70,7 @@ def build_edition(
         files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
     with stage("sources"):
         gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
-    articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), span)
+    articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}")
     previous = stories.previous_key_sentences(out_dir, edition, warn)
     briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
     with stage("render"):
@@ -81,17 +81,15 @@ def build_edition(
     return Edition(briefing, tuple(paths))
 
 
-def require_articles(articles: list[Article], window: Window) -> list[Article]:
+def require_articles(articles: list[Article], where: str) -> list[Article]:
     if not articles:
-        raise NoArticlesError(f"no usable articles inside the edition window {window}; nothing to brief")
+        raise NoArticlesError(f"no usable articles {where}; nothing to brief")
     return articles
 
 
 def read_articles(inputs: Sequence[Path], warn: Warn) -> list[Article]:
-    articles = ingest.read_paths(inputs, warn)
-    if not articles:
-        raise NoArticlesError("no usable articles in the input; nothing to brief")
-    return articles
+    """The input's articles, one per id, as ``build`` reads them (without the window)."""
+    return require_articles(ingest.unique_articles(ingest.read_paths(inputs, warn), warn), "in the input")
 
 
 def make_briefing(

@@ -124,3 +124,13 @@ def test_commands_that_do_not_need_them_load_no_heavy_libraries() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_same_file_twice_is_classified_once(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, "utf-8")
+    once = run("classify", str(article), "--json")
+    twice = run("classify", str(article), str(article), "--json")
+    assert twice.exit_code == 0
+    assert twice.stdout == once.stdout
+    assert f"{article}: the same article as {article}" in twice.stderr
