@@ -6,8 +6,16 @@ values built in code and no stage can quietly change what an earlier one produce
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+#: How a stage reports one bad input or a note: a single line, and the batch goes on.
+Warn = Callable[[str], None]
+
+
+def ignore(message: str) -> None:
+    """The default for lines nobody asked to see."""
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,11 @@ from .errors import NoArticlesError
 from .fetch import Fetcher
 from .health import with_used
 from .ingest.feeds import Gathered, collect_sources
-from .models import Article, Briefing, Placement, Sentence
+from .models import Article, Briefing, Placement, Sentence, Warn, ignore
 from .window import Window, edition_window, keep_in_window, zone
 
-Warn = Callable[[str], None]
 Stage = Callable[[str], AbstractContextManager[None]]
 SAMPLE_FILES_SKIPPED = {"README.md", "EDITION"}
-
-
-def ignore(message: str) -> None:
-    """The default for info lines nobody asked to see."""
 
 
 @contextmanager

@@ -18,7 +18,7 @@ Dates:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .config import WindowConfig
 from .errors import ConfigError
 from .fsutil import atomic_write_text
-from .models import Article
+from .models import Article, Warn
 
 __all__ = ["FirstSeen", "MomentRecord", "Window", "edition_window", "in_window", "keep_in_window", "parse_moment", "zone"]
 
@@ -38,7 +38,6 @@ FIRST_SEEN_FILE = "first-seen.json"
 FIRST_SEEN_KEEP = timedelta(days=60)
 _DAY = timedelta(days=1)
 
-Info = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def in_window(published: datetime, window: Window) -> bool:
     return window.start <= published < window.end
 
 
-def keep_in_window(articles: Iterable[Article], window: Window, undated: str, info: Info) -> list[Article]:
+def keep_in_window(articles: Iterable[Article], window: Window, undated: str, info: Warn) -> list[Article]:
     """File inputs inside the window; each one dropped is named in an info line."""
     kept = []
     for article in articles:

@@ -27,7 +27,7 @@ from ..archive import archive_path, load_briefing
 from ..config import Config, MailConfig, SmtpConfig
 from ..errors import ConfigError, DeliveryError
 from ..fsutil import atomic_write_bytes
-from ..models import Briefing
+from ..models import Briefing, Warn, ignore
 from .db import Database
 from .ledger import Delivery, Ledger
 from .message import ListHeaders, Rendering, build_message, new_message_id
@@ -36,14 +36,9 @@ from .store import Subscriber, SubscriberStore
 from .tokens import InvalidToken, TokenSigner
 from .variants import Renderer, variant_of
 
-Warn = Callable[[str], None]
 MailerFactory = Callable[[SmtpConfig, "ssl.SSLContext | None"], Mailer]
 LOCK_NAME = "send.lock"
 _UNSAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9@._+-]")
-
-
-def _ignore(message: str) -> None:
-    """The default ``warn``: library callers that want warnings pass their own."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +78,7 @@ class DeliveryReport:
                 f"edition total {self.states.get('sent', 0)} sent, {self.states.get('failed', 0)} failed")
 
 
-def load_or_build_edition(config: Config, edition: date, *, warn: Warn = _ignore,
+def load_or_build_edition(config: Config, edition: date, *, warn: Warn = ignore,
                           stage: Callable[[str], object] | None = None) -> Edition:
     """The archived edition from ``out_dir``; when there is none yet, build it (from
     ``config.inputs`` and ``[[sources]]``, or the shipped samples when neither is
@@ -105,7 +100,7 @@ def send_edition(
     edition: Edition | Briefing,
     *,
     dry_run: bool = False,
-    warn: Warn = _ignore,
+    warn: Warn = ignore,
     ssl_context: ssl.SSLContext | None = None,
     rng: random.Random | None = None,
     mailer: MailerFactory = Mailer,

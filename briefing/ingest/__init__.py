@@ -10,13 +10,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..errors import InputError
-from ..models import Article
+from ..models import Article, Warn
 from .common import MAX_INPUT_BYTES, decode
 from .html import read_html
 from .jsonl import read_json, read_jsonl
 from .text import read_markdown, read_text
 
-Warn = Callable[[str], None]
 Reader = Callable[[str, str, Warn], list[Article]]
 
 READERS: dict[str, Reader] = {

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -35,14 +35,13 @@ from ..config import Config, SourceDef
 from ..errors import InputError
 from ..fetch import Cache, FetchError, Fetcher, Response, host_port
 from ..health import SourceRecords
-from ..models import Article, SourceHealth
+from ..models import Article, SourceHealth, Warn
 from ..window import FirstSeen, Window, in_window
 from .common import decode, make_article, split_paragraphs
 from .html import read_html
 
 __all__ = ["Document", "Gathered", "Item", "cli_source", "collect_sources", "parse_feed", "read_document"]
 
-Warn = Callable[[str], None]
 #: Items beyond this many in one feed are ignored: bounded work whatever a feed holds.
 MAX_ITEMS = 500
 #: Malformed feeds larger than this are refused: tolerant parsing of them is slow (see well_formed).
