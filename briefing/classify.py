@@ -1,8 +1,9 @@
 """Section classifier: every sentence of an article filed under a configured section or "other".
 
-A learned model trained on a few hundred labelled sentences memorises their topics and
-falls to about two thirds on other sources, so the decision rests on linguistic knowledge
-that carries across sources and years, and stays explainable:
+A learned model alone memorises the topics of its training sentences and falls on other
+sources (trained on a few hundred, to about two thirds), so the decision rests on linguistic
+knowledge that carries across sources and years and stays explainable, with a model trained on
+thousands of our own sentences as one cue among the others:
 
 1. **Own evidence.** Each section's weighted terms (matched on Snowball stems, longest
    phrase first) and case-sensitive patterns are summed per section. A built-in "other"
@@ -17,7 +18,11 @@ that carries across sources and years, and stays explainable:
    or the state itself as the subject of "urged", "asked", "protested to", ...), that clause
    is a relation: it counts for the section whatever its topic, and it governs the clause
    like a frame, so "Colombia asked Venezuela to hand over a rebel leader" is diplomacy.
-4. **Context.** A sentence with little evidence of its own leans on its neighbours (the
+4. **Learned cue.** A logistic regression on stems and stem pairs, trained on sentences
+   labelled for this project (``section_model.py``), adds ``weight × P(section)`` for every
+   section it knows: it catches the main events that no term names ("Ankara summoned
+   Stockholm's envoy") and keeps weather and research out of the sections.
+5. **Context.** A sentence with little evidence of its own leans on its neighbours (the
    previous one most, as "He said ..." points back) and on the article's overall mix, its
    title and its source's section hint; with none of these it is "other".
 
@@ -39,6 +44,7 @@ from . import nlp
 from .config import SectionDef
 from .errors import ConfigError
 from .models import Article, Placement, Sentence
+from .section_model import Learned
 
 __all__ = ["OTHER", "classify", "sentence_scores"]
 
@@ -70,6 +76,8 @@ TITLE_WEIGHT = 1.0
 HINT_WEIGHT = 1.0
 #: Evidence strings kept per placement.
 MAX_EVIDENCE = 8
+#: The model's probability below which its cue for a class is not shown as evidence.
+MODEL_SHOWN = 0.25
 
 _HYPHENS = re.compile(r"[-\u2010-\u2015]")
 #: Words that open a background clause when they start a sentence ("After the talks, ...").
@@ -129,30 +137,33 @@ class Evidence:
         return max(self.scores)
 
 
-def classify(article: Article, sentences: Sequence[Sentence], sections: Sequence[SectionDef]) -> list[Placement]:
-    """One placement per sentence, in order, each with its score and the evidence that decided."""
+def classify(article: Article, sentences: Sequence[Sentence], sections: Sequence[SectionDef],
+             learned: Learned | None = None) -> list[Placement]:
+    """One placement per sentence, in order, each with its score and the evidence that
+    decided; ``learned`` adds the model's cue (None: terms and rules only)."""
     lexicon = lexicon_for(sections)
-    own = [sentence_evidence(lexicon, s.text) for s in sentences]
-    totals = article_totals(lexicon, article, own)
+    own = [sentence_evidence(lexicon, s.text, learned) for s in sentences]
+    totals = article_totals(lexicon, article, own, learned)
     return [place(lexicon, sentences, own, totals, i) for i in range(len(sentences))]
 
 
-def sentence_scores(text: str, sections: Sequence[SectionDef]) -> dict[str, float]:
+def sentence_scores(text: str, sections: Sequence[SectionDef], learned: Learned | None = None) -> dict[str, float]:
     """A sentence's own evidence per class, without context (for tools and tests)."""
     lexicon = lexicon_for(sections)
-    return dict(zip(lexicon.ids, sentence_evidence(lexicon, text).scores))
+    return dict(zip(lexicon.ids, sentence_evidence(lexicon, text, learned).scores))
 
 
 # --- context -------------------------------------------------------------------------
 
 
-def article_totals(lexicon: Lexicon, article: Article, own: Sequence[Evidence]) -> list[float]:
+def article_totals(lexicon: Lexicon, article: Article, own: Sequence[Evidence],
+                   learned: Learned | None = None) -> list[float]:
     """What the article as a whole is about: its sentences' shares, its title and its source's hint."""
     total = [0.0] * len(lexicon.ids)
     for evidence in own:
         _add(total, share(evidence), 1.0)
     if article.title:
-        _add(total, share(sentence_evidence(lexicon, article.title)), TITLE_WEIGHT)
+        _add(total, share(sentence_evidence(lexicon, article.title, learned)), TITLE_WEIGHT)
     if article.section_hint in lexicon.ids:
         total[lexicon.ids.index(article.section_hint)] += HINT_WEIGHT
     return total
@@ -218,8 +229,8 @@ def _argmax(values: Sequence[float]) -> int:
 def explain(evidence: Evidence, best: int, rules: tuple[str, ...]) -> tuple[str, ...]:
     """The cues for the chosen class first (strongest first), then the rules, then competing cues."""
     ordered = sorted((c for c in evidence.cues if c.weight > 0), key=lambda c: (c.label != best, -c.weight))
-    mine = [c.evidence for c in ordered if c.label == best]
-    rest = [c.evidence for c in ordered if c.label != best]
+    mine = [c.evidence for c in ordered if c.label == best and c.evidence]
+    rest = [c.evidence for c in ordered if c.label != best and c.evidence]
     return tuple(dict.fromkeys([*mine, *rules, *rest]))[:MAX_EVIDENCE]
 
 
@@ -231,12 +242,12 @@ def _add(target: list[float], vote: Sequence[float], weight: float) -> None:
 # --- own evidence --------------------------------------------------------------------
 
 
-def sentence_evidence(lexicon: Lexicon, text: str) -> Evidence:
-    """Every cue the sentence holds (terms, patterns, states), summed per class."""
+def sentence_evidence(lexicon: Lexicon, text: str, learned: Learned | None = None) -> Evidence:
+    """Every cue the sentence holds (terms, patterns, states, the model's), summed per class."""
     tokens = tokenize(text)
     relations = relation_spans(lexicon, text, tokens)
     cues = [*term_cues(lexicon, tokens, relations), *pattern_cues(lexicon, text), *state_cues(lexicon, text),
-            *relation_cues(lexicon, relations)]
+            *relation_cues(lexicon, relations), *model_cues(lexicon, text, learned)]
     scores = [0.0] * len(lexicon.ids)
     for cue in cues:
         scores[cue.label] += cue.weight
@@ -383,6 +394,29 @@ def relation_cues(lexicon: Lexicon, spans: Sequence[Span]) -> list[Cue]:
     best = {span.label: span for span in sorted(spans, key=lambda s: s.strength)}
     return [Cue(label, RELATION * weight * best[label].strength, f"{best[label].name}({lexicon.ids[label]})")
             for label, weight in lexicon.states if label in best]
+
+
+def model_cues(lexicon: Lexicon, text: str, learned: Learned | None) -> list[Cue]:
+    """``weight × P(section)`` for every configured section the model was trained on,
+    shown with the stems that pushed towards it ("model:envoy,summon(diplomacy 0.91)")."""
+    if learned is None or not learned.weight:
+        return []
+    probabilities = learned.model.probabilities(text)
+    cues = []
+    for label, sid in enumerate(lexicon.ids):
+        p = probabilities.get(sid)
+        if p is not None:
+            cues.append(Cue(label, learned.weight * p, model_evidence(learned, text, sid, p)))
+    return cues
+
+
+def model_evidence(learned: Learned, text: str, sid: str, p: float) -> str:
+    """How the model leaned, for ``classify --json``: nothing for a class it gives little
+    chance, the stems that pushed hardest for a class it favours."""
+    if p < MODEL_SHOWN:
+        return ""
+    why = ",".join(learned.model.strongest(text, sid)) if p >= 0.5 else ""
+    return f"model:{why}({sid} {p:.2f})" if why else f"model({sid} {p:.2f})"
 
 
 def tokenize(text: str) -> list[str]:

@@ -250,6 +250,7 @@ from .deliver.commands import register as register_delivery  # noqa: E402 - need
 register_delivery(main)
 
 # Quality measurement against labelled data (eval sections; eval summaries).
-from .evaluation.commands import eval_group  # noqa: E402 - needs the helpers above
+from .evaluation.commands import eval_group, train_command  # noqa: E402 - needs the helpers above
 
 main.add_command(eval_group)
+main.add_command(train_command)

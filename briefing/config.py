@@ -67,6 +67,12 @@ class SummaryConfig:
 
 
 @dataclass(frozen=True)
+class ClassifyConfig:
+    model: Path | None = None  # a model made by `briefing train`; None = the one that ships with the package
+    model_weight: float = 3.0  # how much the model's P(section) counts against a term of weight 1; 0 = off
+
+
+@dataclass(frozen=True)
 class RenderConfig:
     title: str = "Daily Briefing"
     author: str = "briefing"
@@ -141,6 +147,7 @@ class Config:
     inputs: tuple[Path, ...] = ()  # article files/folders that `daily` and `send` build from
     out_dir: Path = Path("output")
     sections: tuple[SectionDef, ...] = ()
+    classify: ClassifyConfig = ClassifyConfig()
     summary: SummaryConfig = SummaryConfig()
     render: RenderConfig = RenderConfig()
     window: WindowConfig = WindowConfig()
@@ -204,6 +211,8 @@ def _check_counts(config: Config) -> Config:
     for where, count in counts.items():
         if count < 1:
             raise ConfigError(f"{where}: expected 1 or more, not {count}")
+    if config.classify.model_weight < 0:
+        raise ConfigError(f"classify.model_weight: expected 0 or more, not {config.classify.model_weight}")
     if not 0 < config.summary.dedupe_threshold <= 1:
         raise ConfigError(f"summary.dedupe_threshold: expected more than 0 and at most 1, not {config.summary.dedupe_threshold}")
     return config

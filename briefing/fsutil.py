@@ -31,10 +31,10 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_requested_file(path: Path, text: str) -> Path:
+def write_requested_file(path: Path, content: str | bytes) -> Path:
     """A file named on the command line (``--out``, ``--json``): a folder that cannot be
     made or written is one error line naming the path, not a traceback."""
     try:
-        return atomic_write_text(path, text)
+        return atomic_write_bytes(path, content.encode("utf-8") if isinstance(content, str) else content)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None

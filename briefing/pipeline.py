@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-from . import classify, ingest, segment_cache, sentences, stories, summarize
+from . import classify, ingest, section_model, segment_cache, sentences, stories, summarize
 from .archive import archive_path, save_briefing
 from .compose import compose
 from .config import Config, SourceDef
@@ -127,10 +127,11 @@ def classify_articles(
     config: Config, articles: Sequence[Article], by_article: Mapping[str, Sequence[Sentence]]
 ) -> list[Placement]:
     """Every sentence placed, article by article, so each sees its own context."""
+    learned = section_model.configured(config.classify)
     return [
         placement
         for article in articles
-        for placement in classify.classify(article, by_article[article.id], config.sections)
+        for placement in classify.classify(article, by_article[article.id], config.sections, learned)
     ]
 
 

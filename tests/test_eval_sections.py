@@ -1,6 +1,6 @@
 """The section evaluation harness (issue 6): scores computed by hand on tiny inputs, JSONL
 reading and grouping, the ``briefing eval sections`` command, and the classifier's measured
-quality on the shared development set and on our own fresh set, each with a floor."""
+quality on the shared development set and on our own held-out sets, each with a floor."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ import pytest
 from click.testing import CliRunner
 
 from briefing.cli import main
-from briefing.config import default_sections
+from briefing import section_model
+from briefing.config import ClassifyConfig, default_sections
 from briefing.errors import InputError
-from briefing.evaluation.sections import evaluate_sections, predict, read_labelled, score_labels
+from briefing.evaluation.sections import SectionScores, evaluate_sections, predict, read_labelled, score_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DEV = ROOT.parent / "shared" / "eval" / "sections-dev.jsonl"
 FRESH = ROOT / "tests" / "data" / "sections-fresh.jsonl"
 BLIND = ROOT / "tests" / "data" / "sections-blind.jsonl"
-WIRE_DEV = ROOT / "tests" / "data" / "sections-wire-dev.jsonl"
+BLIND2 = ROOT / "tests" / "data" / "sections-blind2.jsonl"
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -92,38 +93,54 @@ def test_eval_sections_command_fails_with_one_line_on_bad_file(tmp_path: Path) -
 
 
 # --- measured quality, with floors a few points under what the classifier reaches ------------
+# The shipped classifier is the terms and rules plus the learned cue (section_model.py), which
+# was trained on training/sections/ only: none of these files.
+
+
+def shipped_scores(path: Path) -> SectionScores:
+    return evaluate_sections(path, default_sections(), section_model.configured(ClassifyConfig()))
 
 
 @pytest.mark.skipif(not SHARED_DEV.exists(), reason="../shared evaluation data is not available")
 def test_shared_development_set_score() -> None:
-    scores = evaluate_sections(SHARED_DEV, default_sections())
-    assert scores.accuracy >= 0.80  # measured 0.825
-    assert scores.macro_f1 >= 0.78  # measured 0.805
+    """Real AG-news and BBC sentences of 2004-05: the rules were developed on half of them."""
+    scores = shipped_scores(SHARED_DEV)
+    assert scores.accuracy >= 0.81  # measured 0.836 (rules alone 0.825)
+    assert scores.macro_f1 >= 0.79  # measured 0.823 (rules alone 0.805)
+
+
+def test_second_blind_set_score() -> None:
+    """Written by one editor and labelled again by another, blind (447 of 452 agreed kept),
+    2013-2026 and 1980s reporting in online, regional and broadcast styles, 60% in long mixed
+    articles; never read while developing: the honest estimate on other sources and years."""
+    scores = shipped_scores(BLIND2)
+    assert scores.count >= 440
+    assert scores.accuracy >= 0.89  # measured 0.913 (rules alone 0.859)
+    assert scores.macro_f1 >= 0.89  # measured 0.915 (rules alone 0.860)
+    assert min(s["f1"] for s in scores.per_section.values()) >= 0.85  # measured 0.89
 
 
 def test_fresh_set_score() -> None:
     """Invented news from other regions and eras, with long mixed articles (never tuned on)."""
-    scores = evaluate_sections(FRESH, default_sections())
+    scores = shipped_scores(FRESH)
     assert scores.count >= 150
-    assert scores.accuracy >= 0.92  # measured 0.951
-    assert scores.macro_f1 >= 0.92  # measured 0.951
+    assert scores.accuracy >= 0.91  # measured 0.939 (rules alone 0.951)
+    assert scores.macro_f1 >= 0.91  # measured 0.940
     assert scores.per_section["other"]["recall"] >= 0.9
 
 
 def test_blind_set_score() -> None:
     """Invented 2004-05 wire and BBC-politics news, written and labelled before the relation
-    rules, scored once before (0.891 / 0.888) and once after them: the honest estimate."""
-    scores = evaluate_sections(BLIND, default_sections())
+    rules, scored once before (0.891 / 0.888) and once after them."""
+    scores = shipped_scores(BLIND)
     assert scores.count >= 120
+    assert scores.accuracy >= 0.91  # measured 0.942
+    assert scores.macro_f1 >= 0.91  # measured 0.942
+    assert scores.per_section["diplomacy"]["f1"] >= 0.88  # measured 0.93
+
+
+def test_rules_alone_still_carry_a_taxonomy_the_model_does_not_know() -> None:
+    """With model_weight = 0 (or sections of a user's own) the terms and rules decide alone."""
+    scores = evaluate_sections(BLIND, default_sections())
     assert scores.accuracy >= 0.89  # measured 0.920
     assert scores.macro_f1 >= 0.88  # measured 0.915
-    assert scores.per_section["diplomacy"]["f1"] >= 0.85  # measured 0.92
-
-
-def test_wire_development_set_score() -> None:
-    """The invented wire-style sentences the relation rules were developed on (not a test of
-    generalisation: it guards against losing what was fixed)."""
-    scores = evaluate_sections(WIRE_DEV, default_sections())
-    assert scores.count >= 500
-    assert scores.accuracy >= 0.92  # measured 0.947
-    assert scores.macro_f1 >= 0.92  # measured 0.948

@@ -1,4 +1,5 @@
-"""``briefing eval``: measure the pipeline against labelled data (a thin click layer).
+"""``briefing eval`` and ``briefing train``: measure the pipeline against labelled data, and
+learn the classifier's model from it (a thin click layer).
 
 Registered on the main group by ``briefing/cli.py``; import ``briefing.cli`` rather than
 this module directly.
@@ -14,9 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..cli import Reporter, common_options, load
+from .. import section_model
 from ..errors import NoArticlesError
 from ..fsutil import write_requested_file
-from .sections import SectionScores, evaluate_sections
+from .sections import SectionScores, evaluate_sections, read_labelled
 from .summaries import SPLITS, Score, algorithm_names, evaluate_splits, load_cases, write_json
 
 
@@ -44,7 +46,8 @@ def sections_command(file: Path, json_out: Path | None, config_path: Path | None
     Example:
       briefing eval sections tests/data/sections-fresh.jsonl --json fresh.json
     """
-    scores = evaluate_sections(file, load(config_path).sections)
+    config = load(config_path)
+    scores = evaluate_sections(file, config.sections, section_model.configured(config.classify))
     print_scores(scores, Console(highlight=False, soft_wrap=True))
     if json_out:
         write_requested_file(json_out, json.dumps(scores.as_dict(), indent=2) + "\n")
@@ -105,3 +108,27 @@ def print_rouge(split: str, scores: list[Score], console: Console) -> None:
     for s in sorted(scores, key=lambda s: s.rouge2, reverse=True):
         table.add_row(s.algorithm, f"{s.rouge1:.2f}", f"{s.rouge2:.2f}", f"{s.rougeL:.2f}", f"{s.sentences_per_second:,.0f}")
     console.print(table)
+
+
+@click.command(name="train")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the model (gzipped JSON); point [classify] model at it.")
+@click.option("--strength", type=click.FloatRange(min=0, min_open=True), default=section_model.STRENGTH,
+              show_default=True, help="Inverse regularisation: higher fits the training sentences more closely.")
+@common_options
+def train_command(files: tuple[Path, ...], out: Path, strength: float, config_path: Path | None,
+                  reporter: Reporter) -> None:
+    """Learn the section classifier's model from labelled sentences (JSONL: text, section,
+    as for `eval sections`) and write it to OUT. Its labels are the section ids it will
+    support; the shipped model is `briefing train training/sections/*.jsonl`.
+
+    \b
+    Example:
+      briefing train training/sections/*.jsonl my-labels.jsonl --out data/sections-model.json.gz
+    """
+    records = [record for file in files for record in read_labelled(file)]
+    model = section_model.train([(r.text, r.section) for r in records], strength)
+    write_requested_file(out, section_model.save_bytes(model))
+    labels = ", ".join(f"{label} {sum(r.section == label for r in records)}" for label in model.classes)
+    click.echo(f"{out}: {len(records)} sentences ({labels}), {len(model.weights)} features")

@@ -20,6 +20,7 @@ from ..classify import OTHER, classify
 from ..config import SectionDef
 from ..errors import InputError
 from ..models import Article, Sentence
+from ..section_model import Learned
 
 __all__ = ["LabelledSentence", "SectionScores", "evaluate_sections", "read_labelled", "score_labels"]
 
@@ -82,7 +83,8 @@ def _record(path: Path, number: int, line: str) -> LabelledSentence:
                             None if group is None else str(group), paragraph)
 
 
-def predict(records: Sequence[LabelledSentence], sections: Sequence[SectionDef]) -> list[str]:
+def predict(records: Sequence[LabelledSentence], sections: Sequence[SectionDef],
+            learned: Learned | None = None) -> list[str]:
     """The classifier's section for every record, in order, articles classified as wholes."""
     predicted: list[str] = []
     runs = groupby(enumerate(records), key=lambda pair: pair[1].article if pair[1].article is not None else f"\0{pair[0]}")
@@ -90,7 +92,7 @@ def predict(records: Sequence[LabelledSentence], sections: Sequence[SectionDef])
         group = [r for _, r in run]
         article = Article(id=article_id, title="", paragraphs=tuple(r.text for r in group))
         sentences = [Sentence(article_id, i, r.paragraph, r.text) for i, r in enumerate(group)]
-        predicted.extend(p.section for p in classify(article, sentences, sections))
+        predicted.extend(p.section for p in classify(article, sentences, sections, learned))
     return predicted
 
 
@@ -118,7 +120,7 @@ def score_labels(gold: Sequence[str], predicted: Sequence[str]) -> SectionScores
     )
 
 
-def evaluate_sections(path: Path, sections: Sequence[SectionDef]) -> SectionScores:
+def evaluate_sections(path: Path, sections: Sequence[SectionDef], learned: Learned | None = None) -> SectionScores:
     """Classify every sentence of an evaluation file and score it against its labels."""
     records = read_labelled(path)
-    return score_labels([r.section for r in records], predict(records, sections))
+    return score_labels([r.section for r in records], predict(records, sections, learned))
