@@ -121,6 +121,7 @@ class SmtpConfig:
     timeout: float = 30.0
     rate: float = 0.0  # messages per second, 0 = unlimited
     concurrency: int = 1
+    give_up_after: int = 10  # server-level failures in a row (down, refusing our sender) that stop the run
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class MailConfig:
     retries: int = 3
     backoff: float = 1.0  # seconds before the first retry; doubles each time, with jitter
     bounce_after: int = 3  # hard failures before an address is marked bounced
+    catch_up_days: int = 3  # a send also works through the pending rows of the editions of these days before
 
 
 @dataclass(frozen=True)
