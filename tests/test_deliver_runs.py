@@ -6,6 +6,9 @@ an address removed and added again, and an unsubscribe while the batch is going.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,17 +33,20 @@ def archived(config: Config, day: dt.date):
     return briefing
 
 
-def busy_for(prefix: str, refusing: dict[str, bool]) -> Recorder:
-    """A server answering 450 to the recipients starting with ``prefix`` while ``refusing["on"]``."""
-    return Recorder(rcpt_reply=lambda a: "450 4.2.0 mailbox busy" if refusing["on"] and a.startswith(prefix) else None)
+@contextmanager
+def bob_busy(tmp_path: Path, *people: str, **env: str) -> Iterator[tuple[Config, dict[str, bool], Recorder]]:
+    """A server answering 450 to bob@example.org while ``refusing["on"]``, and a configuration
+    for it with bob and ``people`` subscribed (format html)."""
+    refusing = {"on": True}
+    handler = Recorder(rcpt_reply=lambda a: "450 4.2.0 mailbox busy" if refusing["on"] and a.startswith("bob") else None)
+    with smtp_server(handler) as server:
+        config = delivery_config(tmp_path, server.port, **env)
+        add(config, *[(p, {"fmt": "html"}) for p in (*people, "bob@example.org")])
+        yield config, refusing, handler
 
 
 def test_a_row_left_pending_yesterday_is_sent_by_the_next_days_run_exactly_once(tmp_path: Path) -> None:
-    refusing = {"on": True}
-    handler = busy_for("bob", refusing)
-    with smtp_server(handler) as server:
-        config = delivery_config(tmp_path, server.port)
-        add(config, ("ana@example.org", {"fmt": "html"}), ("bob@example.org", {"fmt": "html"}))
+    with bob_busy(tmp_path, "ana@example.org") as (config, refusing, handler):
         first = send_edition(config, archived(config, DAY))
         assert (first.sent, first.pending) == (1, 1)
         [_, bob_row] = ledger_rows(config)
@@ -60,11 +66,7 @@ def test_a_row_left_pending_yesterday_is_sent_by_the_next_days_run_exactly_once(
 
 
 def test_catch_up_stays_inside_mail_catch_up_days_and_queues_no_newcomer(tmp_path: Path) -> None:
-    refusing = {"on": True}
-    handler = busy_for("bob", refusing)
-    with smtp_server(handler) as server:
-        config = delivery_config(tmp_path, server.port, BRIEFING_MAIL_CATCH_UP_DAYS="1")
-        add(config, ("bob@example.org", {"fmt": "html"}))
+    with bob_busy(tmp_path, BRIEFING_MAIL_CATCH_UP_DAYS="1") as (config, refusing, handler):
         send_edition(config, archived(config, DAY - dt.timedelta(days=1)))  # two days before NEXT_DAY: too old
         send_edition(config, archived(config, DAY))  # the day before NEXT_DAY: caught up
         add(config, ("new@example.org", {"fmt": "html"}))
@@ -78,17 +80,14 @@ def test_catch_up_stays_inside_mail_catch_up_days_and_queues_no_newcomer(tmp_pat
 
 
 def test_no_catch_up_with_zero_days_and_a_warning_when_the_archive_is_gone(tmp_path: Path) -> None:
-    refusing = {"on": True}
-    handler = busy_for("bob", refusing)
-    with smtp_server(handler) as server:
-        config = delivery_config(tmp_path, server.port, BRIEFING_MAIL_CATCH_UP_DAYS="0")
-        add(config, ("bob@example.org", {"fmt": "html"}))
+    with bob_busy(tmp_path, BRIEFING_MAIL_CATCH_UP_DAYS="0") as (config, refusing, handler):
         send_edition(config, archived(config, DAY))
         refusing["on"] = False
         without = send_edition(config, tiny_briefing(NEXT_DAY))
         archive_path(config.out_dir, DAY).unlink()
         warnings: list[str] = []
-        missing = send_edition(delivery_config(tmp_path, server.port), tiny_briefing(NEXT_DAY), warn=warnings.append)
+        with_days = replace(config, mail=replace(config.mail, catch_up_days=3))
+        missing = send_edition(with_days, tiny_briefing(NEXT_DAY), warn=warnings.append)
     assert without.earlier == () and missing.earlier == ()
     assert any("briefing-2026-11-25.json" in w and "still pending cannot be sent" in w for w in warnings)
     assert [row.state for row in ledger_rows(config)] == ["queued"]
