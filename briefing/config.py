@@ -8,6 +8,7 @@ No other module reads the environment: everything a stage may be told travels in
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
 import types
@@ -23,6 +24,9 @@ DEFAULT_SECTIONS_RESOURCE = "sections.toml"
 ENV_PREFIX = "BRIEFING_"
 #: Environment names that the issue tracker and users expect, mapped to their key.
 ENV_ALIASES = {"BRIEFING_FROM": ("mail", "sender")}
+#: ``BRIEFING_*`` names that are not keys: the config file's path, and the switch that
+#: regenerates the golden files of tests/test_render.py.
+ENV_NOT_CONFIG = frozenset({"BRIEFING_CONFIG", "BRIEFING_REGEN_GOLDEN"})
 
 
 class Secret(str):
@@ -123,6 +127,7 @@ class SmtpConfig:
     timeout: float = 30.0
     rate: float = 0.0  # messages per second, 0 = unlimited
     concurrency: int = 1
+    give_up_after: int = 10  # server-level failures in a row (down, refusing our sender) that stop the run
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ class MailConfig:
     retries: int = 3
     backoff: float = 1.0  # seconds before the first retry; doubles each time, with jitter
     bounce_after: int = 3  # hard failures before an address is marked bounced
+    catch_up_days: int = 3  # a send also works through the pending rows of the editions of these days before
 
 
 @dataclass(frozen=True)
@@ -279,12 +285,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _apply_env(config: Config, env: Mapping[str, str]) -> Config:
+    """``BRIEFING_*`` variables on top of the file; one that names no key is an error, as an
+    unknown key in the file is, so a misspelt BRIEFING_SMTP_HOTS is never silently ignored."""
     for name, value in env.items():
         if name in ENV_ALIASES:
             table, key = ENV_ALIASES[name]
             config = _override(config, table, {key: value})
             continue
-        if not name.startswith(ENV_PREFIX) or name == "BRIEFING_CONFIG":
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_CONFIG:
             continue
         rest = name[len(ENV_PREFIX):].lower()
         if rest in ARRAY_TABLES:
@@ -295,7 +303,23 @@ def _apply_env(config: Config, env: Mapping[str, str]) -> Config:
         table, _, key = rest.partition("_")
         if table in TABLES and key in {f.name for f in fields(_resolve(TABLES[table]))}:
             config = _override(config, table, {key: value})
+            continue
+        raise ConfigError(f"{name}: unknown environment variable (it names no configuration key){_did_you_mean(name)}")
     return config
+
+
+def env_names() -> list[str]:
+    """Every ``BRIEFING_*`` name that sets a key."""
+    top = [f.name for f in fields(Config) if f.name not in TABLES and f.name not in ARRAY_TABLES]
+    keyed = [f"{table}_{f.name}" for table, cls in TABLES.items() for f in fields(_resolve(cls))]
+    return [*ENV_ALIASES, *(f"{ENV_PREFIX}{key.upper()}" for key in (*top, *keyed))]
+
+
+def _did_you_mean(name: str) -> str:
+    """The nearest known name, compared without the shared prefix (which makes every name look alike)."""
+    known = {known.removeprefix(ENV_PREFIX): known for known in env_names()}
+    close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), known, n=1)
+    return f"; did you mean {known[close[0]]}?" if close else ""
 
 
 def _override(config: Config, table: str, values: Mapping[str, Any]) -> Config:

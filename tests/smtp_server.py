@@ -26,11 +26,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from briefing.config import Config, load_config
+from briefing.deliver.db import Database
+from briefing.deliver.ledger import Delivery, Ledger
+from briefing.deliver.store import SubscriberStore
 from briefing.models import Briefing, KeySentence, SectionDigest, SourceRef
 
 SECRET = "test-secret-0123456789abcdef"
 PASSWORD = "pa55-Word-ZQX-7731"
 USER = "briefing-bot"
+SECTIONS = ("diplomacy", "military", "domestic")
 
 
 @dataclass(frozen=True)
@@ -46,15 +50,30 @@ class Received:
 
 @dataclass
 class Recorder:
-    """An aiosmtpd handler. ``rcpt_reply(address)`` may return a reply such as "451 …" or
-    "550 …" to refuse a recipient; ``on_data(envelope)`` may return a reply instead of
-    accepting a message. Only accepted messages (250) are recorded."""
+    """An aiosmtpd handler. ``mail_reply(sender, options)`` may return a reply to refuse
+    MAIL FROM (``options`` holds e.g. "SIZE=51234"); ``rcpt_reply(address)`` may return a
+    reply such as "451 …" or "550 …" to refuse a recipient; ``on_data(envelope)`` may return
+    a reply instead of accepting a message. Only accepted messages (250) are recorded;
+    ``mail_seen``, ``rcpt_seen`` and ``data_seen`` count every command, refused or not."""
 
+    mail_reply: Callable[[str, list[str]], str | None] | None = None
     rcpt_reply: Callable[[str], str | None] | None = None
     on_data: Callable[[Any], str | None] | None = None
     received: list[Received] = field(default_factory=list)
+    mail_seen: int = 0
     rcpt_seen: Counter[str] = field(default_factory=Counter)
+    data_seen: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        with self.lock:
+            self.mail_seen += 1
+        reply = self.mail_reply(address, options) if self.mail_reply else None
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         with self.lock:
@@ -66,6 +85,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.data_seen += 1
         reply = self.on_data(envelope) if self.on_data else None
         if reply:
             return reply
@@ -147,13 +168,14 @@ class SmtpServer:
 
 @contextmanager
 def smtp_server(handler: Recorder | None = None, *, port: int | None = None, tls: Tls | None = None,
-                implicit_tls: bool = False, auth: bool = False) -> Iterator[SmtpServer]:
+                implicit_tls: bool = False, auth: bool = False, data_size_limit: int | None = None) -> Iterator[SmtpServer]:
     """A running server on 127.0.0.1: plain, STARTTLS (``tls``) or implicit TLS
     (``implicit_tls``), with AUTH required when ``auth`` (over TLS when there is TLS, else
-    over the plain loopback connection)."""
+    over the plain loopback connection); ``data_size_limit`` is the SIZE it announces and
+    enforces (0: none; default aiosmtpd's 32 MiB)."""
     handler = handler or Recorder()
     port = port or free_port()
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {} if data_size_limit is None else {"data_size_limit": data_size_limit}
     if tls and implicit_tls:
         kwargs["ssl_context"] = tls.server_context()
     elif tls:
@@ -190,6 +212,24 @@ def delivery_env(data: Path, out: Path, port: int, **extra: str) -> dict[str, st
 
 def delivery_config(tmp: Path, port: int, **extra: str) -> Config:
     return load_config(None, env=delivery_env(tmp / "data", tmp / "out", port, **extra))
+
+
+def add(config: Config, *subscribers: tuple[str, dict[str, Any]]) -> None:
+    """Subscribe each (address, SubscriberStore.add options)."""
+    with Database(config.data_dir) as db:
+        store = SubscriberStore(db, SECTIONS)
+        for email, options in subscribers:
+            store.add(email, **options)
+
+
+def ledger_rows(config: Config, briefing: Briefing | None = None) -> list[Delivery]:
+    with Database(config.data_dir) as db:
+        return Ledger(db).deliveries((briefing or tiny_briefing()).edition)
+
+
+def statuses(config: Config) -> dict[str, str]:
+    with Database(config.data_dir) as db:
+        return {s.email: s.status for s in SubscriberStore(db, SECTIONS).all()}
 
 
 def tiny_briefing(edition: dt.date = dt.date(2026, 11, 25), *, top: str | None = None,

@@ -86,11 +86,34 @@ def test_password_never_from_file_and_never_shown(tmp_path: Path) -> None:
         ("sections = 5\n", {}, "sections: expected an array of tables"),
         ("sources = ['x']\n", {}, r"sources\[0\]: expected a table"),
         ("sections = ['x']\n", {}, r"sections\[0\]: expected a table"),
+        ("", {"BRIEFING_SMTP_HOTS": "mail.example.org"},
+         "BRIEFING_SMTP_HOTS: unknown environment variable .*did you mean BRIEFING_SMTP_HOST"),
+        ("", {"BRIEFING_DATADIR": "/srv"}, "BRIEFING_DATADIR: unknown .*did you mean BRIEFING_DATA_DIR"),
+        ("", {"BRIEFING_MAIL_SECRETS": "x" * 20}, "BRIEFING_MAIL_SECRETS: unknown .*did you mean BRIEFING_MAIL_SECRET"),
+        ("", {"BRIEFING_NOTHING_LIKE_IT": "1"}, r"BRIEFING_NOTHING_LIKE_IT: unknown environment variable \(it names no"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(write(tmp_path, text), env=env)
+
+
+def test_environment_names_that_are_not_keys_are_left_alone(tmp_path: Path) -> None:
+    config = load_config(None, env={"BRIEFING_CONFIG": "", "BRIEFING_REGEN_GOLDEN": "1", "OTHER_SMTP_HOTS": "x",
+                                    "BRIEFING_FROM": "Desk <desk@example.org>", "BRIEFING_SMTP_PASSWORD_FILE": ""})
+    assert config.mail.sender == "Desk <desk@example.org>"
+
+
+def test_a_misspelt_variable_stops_a_command_with_exit_2_and_never_shows_its_value(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from briefing.cli import main
+
+    result = CliRunner().invoke(main, ["subscribers", "list"], env={
+        "BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path), "BRIEFING_SMTP_PASWORD": "hunter2-secret"})
+    assert result.exit_code == 2
+    assert "BRIEFING_SMTP_PASWORD: unknown environment variable" in result.output
+    assert "did you mean BRIEFING_SMTP_PASSWORD" in result.output and "hunter2-secret" not in result.output
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

@@ -84,6 +84,28 @@ def test_config_values_with_line_breaks_are_refused(key: str, value: str) -> Non
         ListHeaders.from_config(mail(**{key: value}))
 
 
+@pytest.mark.parametrize("sender", [
+    "briefing@news.example.org, evil@attacker.example",
+    "Briefing <briefing@news.example.org> evil@attacker.example",
+    "briefing@news.example.org; evil@attacker.example",
+    "undisclosed-recipients:;",
+])
+def test_a_sender_that_is_not_exactly_one_address_is_refused(sender: str) -> None:
+    """parseaddr kept the first address of these and dropped the rest without a word."""
+    with pytest.raises(ConfigError, match=r"mail.sender: .* give one, as Name <local@domain> or local@domain"):
+        ListHeaders.from_config(mail(sender=sender))
+
+
+@pytest.mark.parametrize(("sender", "name", "address"), [
+    ("Daily Briefing <briefing@news.example.org>", "Daily Briefing", "briefing@news.example.org"),
+    ('"Desk, Night" <desk@news.example.org>', "Desk, Night", "desk@news.example.org"),
+    ("briefing@localhost", "", "briefing@localhost"),
+])
+def test_a_sender_of_one_address_is_taken_as_written(sender: str, name: str, address: str) -> None:
+    parsed = ListHeaders.from_config(mail(sender=sender)).sender
+    assert (parsed.display_name, parsed.addr_spec) == (name, address)
+
+
 def test_unsubscribe_url_needs_a_token_placeholder() -> None:
     with pytest.raises(ConfigError, match="needs a {token} placeholder"):
         ListHeaders.from_config(mail(unsubscribe_url="https://news.example.org/unsubscribe"))

@@ -13,7 +13,6 @@ from pypdf import PdfReader
 
 from briefing import render
 from briefing.deliver.db import Database
-from briefing.deliver.ledger import Ledger
 from briefing.deliver.service import Edition, send_edition
 from briefing.deliver.smtp import SmtpUnusable
 from briefing.deliver.store import SubscriberStore
@@ -21,33 +20,19 @@ from briefing.deliver.tokens import TokenSigner
 from briefing.errors import ConfigError
 from smtp_server import (
     PASSWORD,
+    SECTIONS,
     USER,
     Recorder,
+    add,
     delivery_config,
+    ledger_rows,
     self_signed,
     smtp_server,
+    statuses,
     tiny_briefing,
 )
 
 pytestmark = pytest.mark.timeout(90)
-SECTIONS = ("diplomacy", "military", "domestic")
-
-
-def add(config, *subscribers: tuple[str, dict]) -> None:
-    with Database(config.data_dir) as db:
-        store = SubscriberStore(db, SECTIONS)
-        for email, options in subscribers:
-            store.add(email, **options)
-
-
-def ledger_rows(config, briefing=None):
-    with Database(config.data_dir) as db:
-        return Ledger(db).deliveries((briefing or tiny_briefing()).edition)
-
-
-def statuses(config) -> dict[str, str]:
-    with Database(config.data_dir) as db:
-        return {s.email: s.status for s in SubscriberStore(db, SECTIONS).all()}
 
 
 def pdf_text(data: bytes) -> str:
@@ -243,7 +228,8 @@ def test_550_fails_the_row_and_bounces_after_repeated_hard_failures(tmp_path: Pa
 def test_server_stopping_mid_run_then_reruns_miss_and_double_no_one(tmp_path: Path) -> None:
     """After 3 messages the server answers 421 and is then stopped: the run leaves the
     rest pending; a re-run with no server changes nothing; a re-run against a new server
-    on the same port sends exactly the rest."""
+    on the same port sends exactly the rest. (smtp.give_up_after is raised so that each
+    run tries every row: stopping early is tested on its own below.)"""
     accepted = {"n": 0, "limit": 3}
 
     def closing(envelope) -> str | None:
@@ -255,7 +241,7 @@ def test_server_stopping_mid_run_then_reruns_miss_and_double_no_one(tmp_path: Pa
     people = [f"reader{i}@example.org" for i in range(8)]
     handler = Recorder(on_data=closing)
     with smtp_server(handler) as server:
-        config = delivery_config(tmp_path, server.port, BRIEFING_MAIL_RETRIES="1")
+        config = delivery_config(tmp_path, server.port, BRIEFING_MAIL_RETRIES="1", BRIEFING_SMTP_GIVE_UP_AFTER="100")
         add(config, *[(p, {"fmt": "html"}) for p in people])
         first = send_edition(config, tiny_briefing())
         port = server.port
@@ -319,9 +305,10 @@ def test_oversized_pdf_is_replaced_by_a_link_and_a_notice(tmp_path: Path) -> Non
     msg = server.handler.messages_to("ana@example.org")[0]
     assert msg.get_content_type() == "multipart/alternative"
     text, html = (p.get_content() for p in msg.get_payload())
-    assert "attachment limit" in text and "https://news.example.org/archive/briefing-2026-11-25.pdf" in text
-    assert "attachment limit" in html
-    assert any("over mail.max_attachment_mb" in w for w in warnings)
+    assert "The PDF edition is not attached" in text and "https://news.example.org/archive/briefing-2026-11-25.pdf" in text
+    assert "over the 1.0 kB that can be sent" in text  # the limit as a size a reader can read, not "0.0 MB"
+    assert "The PDF edition is not attached" in html
+    assert any("over mail.max_attachment_mb = 0.001 (1.0 kB)" in w for w in warnings)
 
 
 def test_no_secret_refuses_to_send(tmp_path: Path) -> None:

@@ -38,6 +38,26 @@ def test_add_normalizes_and_updates_instead_of_duplicating(store: SubscriberStor
     assert len(store.all()) == 1
 
 
+def test_an_address_is_found_however_add_accepted_it(tmp_path: Path) -> None:
+    """`add` stores an internationalized domain in its IDNA form; `remove` with the address
+    as the user typed it (Unicode, any case) finds the same subscriber."""
+    added = run(tmp_path, "subscribers", "add", "user@bücher.example")
+    assert added.exit_code == 0 and added.stdout.startswith("user@xn--bcher-kva.example: active")
+    assert run(tmp_path, "subscribers", "add", "ana@example.org").exit_code == 0
+    removed = run(tmp_path, "subscribers", "remove", "user@BÜCHER.example")
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout == "user@xn--bcher-kva.example: removed\n"
+    gone = run(tmp_path, "subscribers", "remove", "user@bücher.example")
+    assert gone.exit_code == 2 and "user@bücher.example: no such subscriber" in gone.stderr
+    assert run(tmp_path, "subscribers", "remove", " ANA@Example.org ").exit_code == 0
+    assert run(tmp_path, "subscribers", "list").stdout == ""
+
+
+def test_find_refuses_what_is_no_address(store: SubscriberStore) -> None:
+    with pytest.raises(SubscriberError, match="not a valid e-mail address"):
+        store.find("not-an-address")
+
+
 @pytest.mark.parametrize("address", [
     "ana@example.org\r\nBcc: victim@example.org",
     "ana@example.org\nBcc: victim@example.org",

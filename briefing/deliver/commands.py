@@ -168,7 +168,8 @@ def send(edition: datetime | None, out_dir: Path | None, dry_run: bool, config_p
          reporter: Reporter) -> None:
     """Send an edition to every active subscriber who does not have it yet (building it first if needed).
 
-    Exit 5 when some messages failed or are still pending; running it again sends only those.
+    Messages still pending from the mail.catch_up_days editions before it go first. Exit 5
+    when a message failed in this run or is still pending; running it again sends only those.
 
     \b
     Example:
@@ -184,9 +185,12 @@ def send(edition: datetime | None, out_dir: Path | None, dry_run: bool, config_p
 def daily(out_dir: Path | None, config_path: Path | None, reporter: Reporter) -> None:
     """Build today's edition if needed and send it; safe to run again (only what is missing is sent).
 
+    Run it every hour of the day, so that mail greylisted or refused for a while goes out
+    within the hour; pending mail of the mail.catch_up_days days before goes out too.
+
     \b
-    Example (crontab):
-      30 6 * * *  briefing daily --config /etc/briefing.toml
+    Example (crontab, hourly from 06:30):
+      30 6-23 * * *  briefing daily --config /etc/briefing.toml
     """
     config = load(config_path, {"": {"out_dir": out_dir}})
     deliver(config, default_edition(config), False, reporter)
@@ -200,11 +204,11 @@ def deliver(config: Config, day: date, dry_run: bool, reporter: Reporter) -> Non
     click.echo(report.summary())
     reporter.info(f"variants rendered: {report.variants_rendered}, PDF renders: {report.pdf_renders}, "
                   f"SMTP connections: {report.connections}")
-    if not report.complete:
-        raise DeliveryError(
-            f"{report.states.get('failed', 0)} failed and {report.pending} pending for {day.isoformat()}; "
-            f"see `briefing deliveries --date {day.isoformat()}` (a re-run retries the pending ones)"
-        )
+    unsettled = [r for r in (*report.earlier, report) if not r.settled]
+    if unsettled:
+        raise DeliveryError("; ".join(
+            f"{r.failed} failed now and {r.pending} pending for {r.edition.isoformat()}" for r in unsettled
+        ) + f"; see `briefing deliveries --date {unsettled[-1].edition.isoformat()}` (a re-run retries the pending ones)")
 
 
 @click.command()

@@ -47,17 +47,35 @@ class Ledger:
 
     def queue(self, edition: date, subscribers: Sequence[Subscriber], message_id: Callable[[Subscriber], str]) -> None:
         """A row for every active subscriber that has none for this edition yet (rows that
-        exist keep their state and Message-ID); unsent rows of anyone no longer active are dropped."""
+        exist keep their state and Message-ID), except an address that already holds the
+        edition under an earlier subscriber id (removed and added again: ids are never
+        reused, the address is what receives mail); unsent rows of anyone no longer active are dropped."""
         day, now = edition.isoformat(), utc_now()
         with self.db.transaction() as conn:
-            conn.execute(
-                "DELETE FROM deliveries WHERE edition = ? AND state IN ('queued', 'sending') AND subscriber_id NOT IN "
-                "(SELECT id FROM subscribers WHERE status = 'active')", (day,))
+            self._drop_inactive(conn, day)
+            holding = self.addresses_sent(edition)
             conn.executemany(
                 "INSERT OR IGNORE INTO deliveries (edition, subscriber_id, email, state, message_id, updated_at) "
                 "VALUES (?, ?, ?, 'queued', ?, ?)",
-                [(day, s.id, s.email, message_id(s), now) for s in subscribers if s.status == "active"],
+                [(day, s.id, s.email, message_id(s), now) for s in subscribers
+                 if s.status == "active" and s.email.lower() not in holding],
             )
+
+    def drop_inactive(self, edition: date) -> None:
+        """Forget the unsent rows of subscribers who unsubscribed, bounced or were removed since they were queued."""
+        with self.db.transaction() as conn:
+            self._drop_inactive(conn, edition.isoformat())
+
+    @staticmethod
+    def _drop_inactive(conn: sqlite3.Connection, day: str) -> None:
+        conn.execute(
+            "DELETE FROM deliveries WHERE edition = ? AND state IN ('queued', 'sending') AND subscriber_id NOT IN "
+            "(SELECT id FROM subscribers WHERE status = 'active')", (day,))
+
+    def addresses_sent(self, edition: date) -> set[str]:
+        """The addresses (lower-case, as SQLite's NOCASE compares them) holding this edition."""
+        rows = self.db.rows("SELECT email FROM deliveries WHERE edition = ? AND state = 'sent'", (edition.isoformat(),))
+        return {row["email"].lower() for row in rows}
 
     def deliveries(self, edition: date) -> list[Delivery]:
         rows = self.db.rows("SELECT * FROM deliveries WHERE edition = ? ORDER BY subscriber_id", (edition.isoformat(),))
@@ -70,6 +88,13 @@ class Ledger:
         rows = self.db.rows("SELECT DISTINCT edition FROM deliveries ORDER BY edition")
         return [date.fromisoformat(row["edition"]) for row in rows]
 
+    def pending_editions(self, first: date, before: date) -> list[date]:
+        """Editions from ``first`` up to (not including) ``before`` that still have unsent rows, oldest first."""
+        rows = self.db.rows(
+            "SELECT DISTINCT edition FROM deliveries WHERE state IN ('queued', 'sending') AND edition >= ? AND edition < ? "
+            "ORDER BY edition", (first.isoformat(), before.isoformat()))
+        return [date.fromisoformat(row["edition"]) for row in rows]
+
     def counts(self, edition: date) -> dict[str, int]:
         """Rows per state, every state present (0 when none)."""
         rows = self.db.rows("SELECT state, COUNT(*) AS n FROM deliveries WHERE edition = ? GROUP BY state",
@@ -77,12 +102,27 @@ class Ledger:
         found = {row["state"]: row["n"] for row in rows}
         return {state: found.get(state, 0) for state in STATES}
 
-    def mark_sending(self, delivery: Delivery) -> None:
-        self._update(delivery, "state = 'sending', attempts = attempts + 1")
+    def mark_sending(self, delivery: Delivery) -> bool:
+        """About to send: one more attempt. False, and the row dropped, when the subscriber
+        is no longer active (unsubscribed or removed while the run was going), so a click
+        on the unsubscribe link stops the messages not yet sent, not just the next edition's."""
+        with self.db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM subscribers WHERE id = ? AND status = 'active'",
+                            (delivery.subscriber_id,)).fetchone() is None:
+                conn.execute("DELETE FROM deliveries WHERE edition = ? AND subscriber_id = ? AND state IN ('queued', 'sending')",
+                             (delivery.edition.isoformat(), delivery.subscriber_id))
+                return False
+            self._set(conn, delivery, "state = 'sending', attempts = attempts + 1", ())
+        return True
 
     def mark_retry(self, delivery: Delivery, error: str) -> None:
         """Back to ``queued`` after a temporary failure: a later attempt, or the next run, sends it."""
         self._update(delivery, "state = 'queued', last_error = ?", (error,))
+
+    def note_error(self, delivery: Delivery, error: str) -> None:
+        """Why the row is still waiting when no message was tried (the server could not be
+        reached or used): the state and the attempts stay as they are."""
+        self._update(delivery, "last_error = ?", (error,))
 
     def mark_sent(self, delivery: Delivery) -> None:
         """Sent, and the subscriber's run of hard failures is over (bounces count consecutive failures)."""
@@ -92,11 +132,15 @@ class Ledger:
             conn.execute("UPDATE subscribers SET hard_failures = 0 WHERE id = ? AND hard_failures > 0",
                          (delivery.subscriber_id,))
 
-    def mark_failed(self, delivery: Delivery, error: str, bounce_after: int) -> bool:
-        """A permanent (5xx) failure; True when it makes the address ``bounced``."""
+    def mark_failed(self, delivery: Delivery, error: str, bounce_after: int, *, hard: bool = True) -> bool:
+        """A permanent failure; True when it makes the address ``bounced``. Only a ``hard``
+        one (the server refused the recipient or this message for them) counts towards that;
+        a message too big for the server says nothing about the address."""
         now = utc_now()
         with self.db.transaction() as conn:
             self._set(conn, delivery, "state = 'failed', last_error = ?", (error,))
+            if not hard:
+                return False
             conn.execute("UPDATE subscribers SET hard_failures = hard_failures + 1 WHERE id = ?",
                          (delivery.subscriber_id,))
             bounced = conn.execute(

@@ -18,10 +18,10 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from urllib.parse import quote
 
 from ..config import MailConfig
@@ -38,6 +38,7 @@ DRY_RUN_HEADER = "X-Briefing-Dry-Run"
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_HEADERS = HeaderRegistry()
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ class ListHeaders:
                 raise ConfigError(f"mail.{key} contains a line break or control character")
         if "{token}" not in mail.unsubscribe_url:
             raise ConfigError(f"mail.unsubscribe_url {mail.unsubscribe_url!r} needs a {{token}} placeholder")
-        name, address = parseaddr(mail.sender)
+        name, address = _one_address(mail.sender, "sender")
         return cls(
-            sender=Address(display_name=one_line(name), addr_spec=_config_address(address or mail.sender, "sender")),
+            sender=Address(display_name=one_line(name), addr_spec=_config_address(address, "sender")),
             reply_to=_config_address(mail.reply_to, "reply_to") if mail.reply_to else None,
             list_id=mail.list_id,
             unsubscribe_url=mail.unsubscribe_url,
@@ -93,6 +94,17 @@ class ListHeaders:
         if self.unsubscribe_mailto:
             links.append(f"<mailto:{self.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}>")
         return ", ".join(links)
+
+
+def _one_address(value: str, key: str) -> tuple[str, str]:
+    """The display name and address of ``Name <local@domain>`` or ``local@domain``; anything
+    else is refused, since ``parseaddr`` quietly keeps the first of ``a@x.org, evil@y.org``."""
+    header = _HEADERS("From", value)
+    if len(header.addresses) != 1 or header.defects:
+        found = f"{len(header.addresses)} addresses" if len(header.addresses) != 1 else "not a well-formed address"
+        raise ConfigError(f"mail.{key}: {value!r} is {found}; give one, as Name <local@domain> or local@domain")
+    [address] = header.addresses
+    return address.display_name, address.addr_spec
 
 
 def _config_address(value: str, key: str) -> str:

@@ -1,6 +1,6 @@
 """SMTP: one reused connection per sending thread, TLS with certificate checks, and the
-sorting of every failure into temporary (retry later), permanent (the address failed)
-or fatal (nothing can be sent: TLS or login refused), with secrets scrubbed from the text.
+sorting of every failure by what to do next (see ``SendFailure.kind``), with secrets
+scrubbed from the text.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
-from email.message import EmailMessage
 
 from ..config import SmtpConfig
 from ..errors import ConfigError, DeliveryError
@@ -21,19 +20,29 @@ from ..errors import ConfigError, DeliveryError
 SECURITY_MODES = ("none", "starttls", "ssl")
 MAX_BACKOFF = 600.0
 
+#: The kinds of SendFailure, by what the sender does next.
+TEMPORARY = "temporary"  # a 4xx about this recipient or message: retry, then leave it pending
+PERMANENT = "permanent"  # a 5xx about this recipient or message: failed, counts towards bounced
+SERVER = "server"  # the server, not this recipient: cannot connect, connection lost, 421, our MAIL FROM refused
+TOO_BIG = "too_big"  # over the server's size limit: send it again without the PDF
+#: Enhanced status codes (RFC 3463) that say the message is too big, whatever the basic code.
+TOO_BIG_STATUSES = ("5.2.3", "5.3.4")
+
 
 class SendFailure(Exception):
-    """One message not accepted; ``permanent`` for a 5xx answer about the recipient or message."""
+    """One message not accepted; ``kind`` is one of the kinds above. SERVER failures say
+    nothing about the subscriber, so they never count towards a bounce; many in a row stop the run."""
 
-    def __init__(self, text: str, *, permanent: bool) -> None:
+    def __init__(self, text: str, *, kind: str) -> None:
         super().__init__(text)
         self.text = text
-        self.permanent = permanent
+        self.kind = kind
 
 
 class SmtpUnusable(DeliveryError):
-    """The server cannot be used at all (TLS, certificate or login refused): retrying each
-    message would only repeat it, so the run stops and every unsent row stays pending."""
+    """The server cannot be used at all (TLS, certificate or login refused, or down for
+    ``smtp.give_up_after`` tries in a row): retrying each message would only repeat it, so
+    the run stops and every unsent row stays pending."""
 
 
 def check_smtp_config(config: SmtpConfig) -> None:
@@ -44,6 +53,8 @@ def check_smtp_config(config: SmtpConfig) -> None:
         raise ConfigError("smtp.concurrency must be at least 1")
     if config.rate < 0:
         raise ConfigError("smtp.rate must be 0 (unlimited) or a positive number of messages per second")
+    if config.give_up_after < 1:
+        raise ConfigError(f"smtp.give_up_after must be at least 1, not {config.give_up_after}")
     if config.user and config.password is None:
         raise ConfigError("smtp.user is set but there is no password: set BRIEFING_SMTP_PASSWORD or smtp.password_file")
     if config.password is not None and not config.password.reveal().isascii():
@@ -95,21 +106,34 @@ class Mailer:
         self.connections_opened = 0
         self._conn: smtplib.SMTP | None = None
 
-    def send(self, msg: EmailMessage, sender: str, recipient: str) -> None:
-        conn = self._conn or self._open()
+    def open(self) -> smtplib.SMTP:
+        """Connect, upgrade to TLS and log in, unless the connection is open already; a
+        SendFailure (SERVER) or SmtpUnusable here means no message was tried."""
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    @property
+    def size_limit(self) -> int | None:
+        """The largest message the open connection's server accepts (its EHLO SIZE), None when it names none."""
+        value = self._conn.esmtp_features.get("size", "") if self._conn is not None else ""
+        return int(value) if value.isdigit() and int(value) > 0 else None
+
+    def send(self, data: bytes, sender: str, recipient: str) -> None:
+        """Send one message, already flattened (the caller measured it against ``size_limit``)."""
+        conn = self.open()
         try:
-            conn.send_message(msg, from_addr=sender, to_addrs=[recipient])
+            conn.sendmail(sender, [recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients.get(recipient, (450, b"recipient refused"))
-            raise self._failure(code, reply, permanent=code >= 500) from None
+            raise self._failure(code, reply, "rcpt") from None
         except smtplib.SMTPSenderRefused as exc:
-            # The server refused our own address: not this subscriber's fault, so never a bounce.
-            raise self._failure(exc.smtp_code, exc.smtp_error, permanent=False) from None
+            raise self._failure(exc.smtp_code, exc.smtp_error, "mail") from None
         except smtplib.SMTPResponseException as exc:
-            raise self._failure(exc.smtp_code, exc.smtp_error, permanent=exc.smtp_code >= 500) from None
+            raise self._failure(exc.smtp_code, exc.smtp_error, "data") from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise SendFailure(self._clean(f"connection to {self._where} lost: {exc}"), permanent=False) from None
+            raise SendFailure(self._clean(f"connection to {self._where} lost: {exc}"), kind=SERVER) from None
         finally:
             if self._conn is not None and self._conn.sock is None:  # smtplib closed it (421)
                 self._conn = None
@@ -139,16 +163,15 @@ class Mailer:
             self.ssl_context = ssl.create_default_context()
         return self.ssl_context
 
-    def _failure(self, code: int, reply: bytes | str, *, permanent: bool) -> SendFailure:
-        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-        return SendFailure(self._clean(f"{code} {' '.join(text.split())}"), permanent=permanent)
+    def _failure(self, code: int, reply: bytes | str, stage: str) -> SendFailure:
+        text = " ".join((reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)).split())
+        return SendFailure(self._clean(f"{code} {text}"), kind=reply_kind(code, text, stage))
 
     def _clean(self, text: str) -> str:
         return scrubbed(text, self.secrets)
 
-    def _open(self) -> smtplib.SMTP:
-        """Connect, upgrade to TLS and log in; temporary trouble is a SendFailure (retried),
-        refused TLS or login is SmtpUnusable."""
+    def _connect(self) -> smtplib.SMTP:
+        """Temporary trouble is a SendFailure (SERVER, retried), refused TLS or login is SmtpUnusable."""
         config = self.config
         conn: smtplib.SMTP | None = None
         try:
@@ -168,10 +191,22 @@ class Mailer:
             raise SmtpUnusable(self._clean(f"cannot use the SMTP server {self._where}: {_describe(exc)}")) from None
         except (smtplib.SMTPException, OSError) as exc:
             _discard(conn)
-            raise SendFailure(self._clean(f"cannot connect to {self._where}: {_describe(exc)}"), permanent=False) from None
+            raise SendFailure(self._clean(f"cannot connect to {self._where}: {_describe(exc)}"), kind=SERVER) from None
         self.connections_opened += 1
-        self._conn = conn
         return conn
+
+
+def reply_kind(code: int, text: str, stage: str) -> str:
+    """What a refusal at ``stage`` ("mail", "rcpt" or "data") means. A refused MAIL FROM is
+    about our own address, never the subscriber's fault; 552 there or at DATA is "message
+    too big" (at RCPT it is the mailbox's quota, which is the recipient's)."""
+    if code == 421:
+        return SERVER
+    if stage != "rcpt" and (code == 552 or (code >= 500 and text.startswith(TOO_BIG_STATUSES))):
+        return TOO_BIG
+    if stage == "mail":
+        return SERVER
+    return PERMANENT if code >= 500 else TEMPORARY
 
 
 def _discard(conn: smtplib.SMTP | None) -> None:

@@ -153,7 +153,9 @@ class SubscriberStore:
                          (status, utc_now(), subscriber_id))
 
     def find(self, email: str) -> Subscriber | None:
-        rows = self.db.rows("SELECT * FROM subscribers WHERE email = ?", (email.strip(),))
+        """The subscriber with this address written any way ``add`` accepts it (a Unicode
+        domain, which is stored in its IDNA form; any case); SubscriberError when it is no address."""
+        rows = self.db.rows("SELECT * FROM subscribers WHERE email = ?", (checked_email(email),))
         return _subscriber(rows[0]) if rows else None
 
     def require(self, email: str) -> Subscriber:

@@ -2,13 +2,15 @@
 
 A PDF render takes about a second, so ``send`` groups subscribers by (sections, format)
 and renders each group's text, HTML and PDF once; the whole edition's PDF that the same
-run has just built is reused rather than rendered again.
+run has just built is reused rather than rendered again. A variant whose message would be
+too big to send with its PDF gets, once, a copy without it and a notice saying why
+(``Renderer.without_pdf``; the send decides when, see ``Outbox.message``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Config
@@ -58,27 +60,30 @@ class Renderer:
         from .. import render  # WeasyPrint loads only when something is sent
 
         cut = render.select_sections(self.briefing, variant.sections)
-        pdf, notice = (self._attachment(variant) if variant.format == "pdf" else (None, None))
         return Rendering(
             subject=subject_line(cut),
             text=render.render_text(self.briefing, self.config.render, sections=variant.sections),
             html=render.render_html(self.briefing, self.config.render, sections=variant.sections),
-            pdf=pdf,
-            notice=notice,
+            pdf=self._pdf(variant) if variant.format == "pdf" else None,
         )
 
-    def _attachment(self, variant: Variant) -> tuple[bytes | None, str | None]:
-        """The PDF, or None and the notice saying why it is not attached (too big)."""
-        pdf = self._pdf(variant)
-        limit = self.config.mail.max_attachment_mb
-        if len(pdf) <= limit * MEGABYTE:
-            return pdf, None
-        size = f"{len(pdf) / MEGABYTE:.1f} MB"
-        self.warn(f"the PDF for {variant.describe()} is {size}, over mail.max_attachment_mb = {limit:g}: "
-                  "sending the HTML body with a link instead")
-        notice = f"The PDF edition ({size}) is larger than this list's {limit:g} MB attachment limit, so it is not attached."
+    def without_pdf(self, variant: Variant, size: int, limit: int, over: str) -> Rendering:
+        """The variant with its PDF left out and a notice saying so, for a message of ``size``
+        bytes (as sent: the PDF base64-encoded) over ``limit``; ``over`` names that limit."""
         link = self._pdf_link()
-        return None, f"{notice} Read it at {link}" if link else f"{notice} The whole briefing is in this message."
+        self.warn(f"the message for {variant.describe()} would be {human_size(size)} with its PDF, over {over} "
+                  f"({human_size(limit)}): sending it without the PDF" + (", with a link instead" if link else ""))
+        notice = (f"The PDF edition is not attached: with it this message would be {human_size(size)}, "
+                  f"over the {human_size(limit)} that can be sent.")
+        if link and variant.sections is None:
+            notice += f" Read it at {link}"
+        elif link:
+            notice += f" The whole edition's PDF (every section, not only yours) is at {link}"
+        elif variant.sections is None:
+            notice += " The whole briefing is in this message."
+        else:
+            notice += " Your sections of the briefing are in this message."
+        return replace(self.rendering(variant), pdf=None, notice=notice)
 
     def _pdf(self, variant: Variant) -> bytes:
         from .. import render
@@ -89,7 +94,20 @@ class Renderer:
         return render.render_pdf(self.briefing, self.config.render, sections=variant.sections)
 
     def _pdf_link(self) -> str | None:
+        """Where the whole edition's PDF is published (``mail.pdf_url``); there is no such
+        place for a section subset, so its notice says the link is to every section."""
         template = self.config.mail.pdf_url
         if not template:
             return None
         return template.replace("{file}", f"briefing-{self.briefing.edition.isoformat()}.pdf")
+
+
+def human_size(size: int) -> str:
+    """``812 bytes``, ``41 kB``, ``2.4 kB``, ``10.0 MB``: enough digits to tell two sizes apart."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 10 * 1024:
+        return f"{size / 1024:.1f} kB"
+    if size < MEGABYTE:
+        return f"{size / 1024:.0f} kB"
+    return f"{size / MEGABYTE:.1f} MB"
