@@ -67,6 +67,13 @@ PLACED = 0.8
 SELF_SUFFICIENT = 3.0
 #: How much of a neighbour's evidence (capped) a weak sentence borrows, by offset.
 NEIGHBOURS = {-1: 0.6, 1: 0.4}
+#: A sentence that turns to a new subject ("Meanwhile, tensions remain high.") belongs with
+#: what follows it, not with what it turns away from.
+TOPIC_SHIFT = re.compile(
+    r"^\W*(?:meanwhile|elsewhere|separately|in other news|on another front|in a separate development)\b",
+    re.IGNORECASE,
+)
+SHIFTED_NEIGHBOURS = {-1: 0.1, 1: 0.8}
 NEIGHBOUR_CAP = 3.0
 #: A neighbour across a paragraph break is a weaker guide.
 PARAGRAPH_BREAK = 0.5
@@ -182,7 +189,8 @@ def context_votes(sentences: Sequence[Sentence], own: Sequence[Evidence], totals
                   i: int) -> dict[str, list[float]]:
     """The context a sentence may lean on, by source: its neighbours and the rest of the article."""
     votes: dict[str, list[float]] = {}
-    for offset, weight in NEIGHBOURS.items():
+    neighbours = SHIFTED_NEIGHBOURS if TOPIC_SHIFT.match(sentences[i].text) else NEIGHBOURS
+    for offset, weight in neighbours.items():
         j = i + offset
         if 0 <= j < len(sentences):
             if sentences[j].paragraph != sentences[i].paragraph:

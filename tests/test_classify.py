@@ -208,6 +208,23 @@ def test_weak_sentences_inherit_from_strongly_placed_neighbours() -> None:
     assert final.score < placements[4].score
 
 
+def test_a_sentence_that_turns_to_a_new_subject_belongs_with_what_follows() -> None:
+    shift = "Meanwhile, tensions remain high."
+    placements = classify(*article_of((
+        "Parliament passed the budget after a long debate.",
+        shift,
+        "Artillery shelled the border town overnight, killing three soldiers.",
+    )), DEFAULT)
+    assert [p.section for p in placements] == ["domestic", "military", "military"]
+    assert placements[1].evidence[0] == "context:next-sentence"
+    plain = classify(*article_of((
+        "Parliament passed the budget after a long debate.",
+        "Tensions remain high.",
+        "Artillery shelled the border town overnight, killing three soldiers.",
+    )), DEFAULT)
+    assert plain[1].section == "domestic"  # without the turn, the sentence before leads
+
+
 def test_the_same_weak_sentence_follows_its_own_article() -> None:
     weak = "It was the third such incident this month."
     war = classify(*article_of(("Shelling killed four soldiers near the front line.", weak)), DEFAULT)
