@@ -234,3 +234,31 @@ def test_local_feed_files_get_the_same_checks(tmp_path: Path, secret: Path) -> N
     assert code == 0 and "Drevno" in text and SECRET not in text
     assert [w.split(": ")[1] for w in warnings] == [f"source {s}" for s in sources[:3]], warnings
     assert "declares XML entities" in warnings[0] and "declares XML entities" in warnings[1] and "too large" in warnings[2]
+
+
+def atom(title: str, link: str, updated: str, summary: str) -> str:
+    return (f"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>{title}</title>"
+            f"<entry><title>{title} item</title><link href='{link}'/><id>{link}</id><updated>{updated}</updated>"
+            f"<summary>{summary}</summary></entry></feed>")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("updated", ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"])
+def test_an_item_dated_outside_what_a_datetime_holds_is_undated_not_the_end_of_the_build(
+    server: LocalServer, tmp_path: Path, updated: str
+) -> None:
+    """Year 0, or 9999-12-31 at -05:00 (year 10000 in UTC, as feedparser gives it), has no
+    datetime: such an item is undated (kept if first seen now), and the good feed rides along."""
+    good_page = server.add("/good/story.html", f"<html><head><title>Ceasefire | Herald</title></head><body><article>"
+                                               f"<h1>Ceasefire</h1><p>{STORY}</p></article></body></html>")
+    good = server.add("/good/feed.xml", rss("Herald", ("Ceasefire signed", good_page, "Summary.")),
+                      content_type="application/rss+xml")
+    odd = server.add("/odd/feed.xml", atom("Odd Times", server.url("/odd/none.html"), updated,
+                                          "Farmers in Esk blocked the highway for a third day over water rights."),
+                     content_type="application/atom+xml")
+    env = {"BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(main, ["build", "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats",
+                                       "txt", "--source", good, "--source", odd], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"source {odd}: 1 seen, 1 in window" in result.stderr
+    assert f"source {good}: 1 seen, 1 in window" in result.stderr

@@ -60,6 +60,30 @@ def test_bad_windows_are_configuration_errors(config: WindowConfig, options: dic
         edition_window(config, EDITION, **options)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"until": at("0001-01-01T03:00+00:00")},  # 24 hours before it is no datetime
+        {"since": at("0001-01-01T00:00+05:00")},  # year 0 in UTC
+        {"until": at("9999-12-31T23:00-05:00")},  # year 10000 in UTC
+        {"hours": 1e12},
+        {"hours": float("nan")},
+    ],
+)
+def test_a_window_datetime_cannot_hold_is_a_configuration_error(options: dict) -> None:
+    with pytest.raises(ConfigError, match="edition window is out of range"):
+        edition_window(WindowConfig(), EDITION, **options)
+
+
+def test_extreme_dates_compare_with_the_window_without_overflow() -> None:
+    """A whole day at the end of the calendar has no following day: in_window never adds one."""
+    late = Window(at("9999-12-01T00:00+00:00"), at("9999-12-31T12:00+00:00"))
+    assert in_window(at("9999-12-31T00:00+00:00"), late)
+    assert not in_window(at("9999-11-30T00:00+00:00"), late)
+    assert not in_window(at("0001-01-01T00:00+00:00"), edition_window(WindowConfig(), EDITION))
+    assert not in_window(at("9999-12-31T23:59:59-05:00"), edition_window(WindowConfig(), EDITION))
+
+
 def test_bad_moment_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="not an ISO 8601"):
         parse_moment("yesterday", WindowConfig())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -392,9 +393,20 @@ def _item(entry: feedparser.FeedParserDict, document: Document) -> Item | None:
         return None
     content = entry.get("content") or []
     markup = str(content[0].get("value", "")) if content else str(entry.get("summary", ""))
-    moment = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = datetime(*moment[:6], tzinfo=timezone.utc) if moment else None
+    published = _utc_moment(entry.get("published_parsed")) or _utc_moment(entry.get("updated_parsed"))
     return Item(key or f"{document.origin}#{title}", link, title, published, html_paragraphs(markup))
+
+
+def _utc_moment(parsed: time.struct_time | None) -> datetime | None:
+    """feedparser's UTC time as an aware datetime. A date no datetime can hold (year 0, or
+    9999-12-31 at -05:00, which is year 10000 in UTC) is no date: the item counts as undated
+    instead of ending the build with a ValueError."""
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=timezone.utc)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _item_in_window(item: Item, window: Window, seen: FirstSeen, undated: str) -> bool:
