@@ -69,4 +69,5 @@ def _decode(data: dict[str, Any]) -> Briefing:
         health=tuple(SourceHealth(**{**h, "errors": tuple(h["errors"])}) for h in data.get("health", ())),
         window=(datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1])) if window else None,
         meta=dict(data.get("meta", {})),
+        sentence_fingerprints=str(data.get("sentence_fingerprints", "")),  # absent from older archives
     )

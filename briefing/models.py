@@ -110,6 +110,9 @@ class Briefing:
     health: tuple[SourceHealth, ...] = ()
     window: tuple[datetime, datetime] | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+    #: every sentence of the edition's articles, fingerprinted (stories.py), so the next
+    #: edition knows what its readers could have seen; base64, 8 characters a sentence
+    sentence_fingerprints: str = field(default="", compare=False, repr=False)
 
     @property
     def summary_line(self) -> str:

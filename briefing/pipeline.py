@@ -66,7 +66,7 @@ def build_edition(
     with stage("sources"):
         gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
     articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}")
-    previous = stories.previous_key_sentences(out_dir, edition, warn)
+    previous = stories.previous_edition(out_dir, edition, warn)
     briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
     with stage("render"):
         from . import render  # WeasyPrint loads only for commands that render
@@ -96,9 +96,9 @@ def make_briefing(
     stage: Stage = quiet_stage,
     window: Window | None = None,
     gathered: Gathered = Gathered(),
-    previous: Sequence[str] = (),
+    previous: stories.Previous = stories.Previous(),
 ) -> Briefing:
-    """``previous`` holds the key sentences of the previous edition, which are not repeated."""
+    """``previous`` is what the previous edition showed, which is not repeated (stories.py)."""
     with stage("sentences"):
         segment_cache.presplit(p for a in articles for p in a.paragraphs)  # on every core
         by_article = sentences.split_articles(articles)
@@ -120,7 +120,7 @@ def make_briefing(
             health=with_used(gathered.health, found.cited(picks), gathered.source_of),
             window=window.as_tuple() if window else None,
         )
-    return found.mark_new(briefing, picks)
+    return found.remembered(found.mark_new(briefing, picks))
 
 
 def classify_articles(

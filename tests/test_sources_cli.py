@@ -143,3 +143,40 @@ def test_bad_window_option_names_itself(tmp_path: Path) -> None:
     result = build(tmp_path, "--since", "garbage")
     assert result.exit_code == 2
     assert "--since: not an ISO 8601 date or date-time: 'garbage'" in result.stderr
+
+
+STORY = [*WIRE, "Observers from Kestrel said the first convoy of monitors would leave Valdor on Friday morning.",
+         "Kestrel's foreign minister said the agreement was the best chance for peace in a decade."]
+FLOODS = ["Selvana declared a state of emergency after the River Ormen burst its banks in three provinces.",
+          "More than 38,000 people left their homes and the main railway line to the south was cut."]
+DEVELOPMENTS = ["Velmora's army said on Wednesday that the first tank battalion had left the Sava front.",
+                "Ostravia's parliament will vote on the ceasefire agreement on Monday, its speaker told reporters."]
+
+
+def test_a_republished_story_is_not_repeated_and_a_follow_up_shows_only_what_is_new(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    """Day 1 prints one sentence of the story; day 2 the same article comes back unchanged with
+    a new date (it is left out, not printed as all new); day 3 a follow-up reuses its paragraphs
+    and adds two (only those two are printed, marked new)."""
+    def serve(day: str, *stories: tuple[str, list[str]]) -> None:
+        items = []
+        for slug, paragraphs in stories:
+            link = server.add(f"/{slug}.html", page(slug, "Meridian", f"{day}T18:00:00+00:00", *paragraphs))
+            items.append(f"<item><title>{slug}</title><link>{link}</link><pubDate>{day}T18:00:00Z</pubDate></item>")
+        server.add("/feed.xml", f"<rss version='2.0'><channel><title>Meridian</title>{''.join(items)}</channel></rss>",
+                   content_type="application/rss+xml")
+
+    def edition(day: str) -> list[str]:
+        result = build(tmp_path, "--source", server.url("/feed.xml"), "--date", day, "--sentences", "1")
+        assert result.exit_code == 0, result.output
+        return key_sentence_lines((tmp_path / "out" / f"briefing-{day}.txt").read_text("utf-8"))
+
+    serve("2026-11-24", ("ceasefire", STORY))
+    assert any(line.startswith(tuple(STORY)) for line in edition("2026-11-25"))
+    serve("2026-11-25", ("ceasefire", STORY), ("floods", FLOODS))
+    day_two = edition("2026-11-26")
+    assert day_two and all(line.startswith(tuple(FLOODS)) for line in day_two), day_two
+    serve("2026-11-26", ("follow-up", [DEVELOPMENTS[0], *STORY[:3], DEVELOPMENTS[1], *STORY[3:]]))
+    day_three = edition("2026-11-27")
+    assert day_three and all(line.startswith(tuple(f"[NEW] {d}" for d in DEVELOPMENTS)) for line in day_three), day_three
