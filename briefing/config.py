@@ -8,6 +8,7 @@ No other module reads the environment: everything a stage may be told travels in
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -193,7 +194,7 @@ def load_config(
     config = _apply_env(config, env)
     for table, values in (overrides or {}).items():
         config = _override(config, table, values)
-    return _read_secret_files(_check_counts(config))
+    return _read_secret_files(_check_sources(_check_counts(config)))
 
 
 def _check_counts(config: Config) -> Config:
@@ -206,6 +207,32 @@ def _check_counts(config: Config) -> Config:
             raise ConfigError(f"{where}: expected 1 or more, not {count}")
     if not 0 < config.summary.dedupe_threshold <= 1:
         raise ConfigError(f"summary.dedupe_threshold: expected more than 0 and at most 1, not {config.summary.dedupe_threshold}")
+    return config
+
+
+#: The least value of each [http] count: no request at all, a negative size or a negative
+#: number of redirects would make every fetch fail, or hang, for a reason no message names.
+HTTP_MINIMUMS = {"max_bytes": 1, "max_redirects": 0, "concurrency": 1, "per_host": 1, "stale_days": 1}
+
+
+def _check_sources(config: Config) -> Config:
+    """[http] limits that can work, and [[sources]] entries that say what they mean."""
+    http = config.http
+    for key, least in HTTP_MINIMUMS.items():
+        if getattr(http, key) < least:
+            raise ConfigError(f"http.{key}: expected {least} or more, not {getattr(http, key)}")
+    if not 0 < http.timeout < math.inf:
+        raise ConfigError(f"http.timeout: expected a number of seconds more than 0, not {http.timeout}")
+    section_ids = [s.id for s in config.sections]
+    for i, source in enumerate(config.sources):
+        for key in ("name", "url"):
+            if not getattr(source, key).strip():
+                raise ConfigError(f"sources[{i}].{key}: expected a non-empty string")
+        if source.limit is not None and source.limit < 1:
+            raise ConfigError(f"sources[{i}].limit: expected 1 or more, not {source.limit} (leave it out for no limit)")
+        if source.section is not None and source.section not in section_ids:
+            raise ConfigError(f"sources[{i}].section: unknown section {source.section!r}; "
+                              f"expected one of {', '.join(section_ids)}")
     return config
 
 
@@ -336,6 +363,10 @@ def _build(cls: type, values: Mapping[str, Any], where: str) -> Any:
     unknown = set(values) - set(hints)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    required = [f.name for f in fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in values]
+    if missing:
+        raise ConfigError(f"{where}: missing required key(s) {', '.join(missing)}")
     try:
         return cls(**{k: _convert(hints[k], v, f"{where}.{k}") for k, v in values.items()})
     except TypeError as exc:

@@ -180,3 +180,14 @@ def test_a_republished_story_is_not_repeated_and_a_follow_up_shows_only_what_is_
     serve("2026-11-26", ("follow-up", [DEVELOPMENTS[0], *STORY[:3], DEVELOPMENTS[1], *STORY[3:]]))
     day_three = edition("2026-11-27")
     assert day_three and all(line.startswith(tuple(f"[NEW] {d}" for d in DEVELOPMENTS)) for line in day_three), day_three
+
+
+def test_a_bad_source_or_http_value_exits_2_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "briefing.toml"
+    config.write_text('[http]\nconcurrency = 0\n', "utf-8")
+    result = build(tmp_path, "--config", str(config), "--source", "feed.xml")
+    assert result.exit_code == 2 and "error: http.concurrency: expected 1 or more, not 0" in result.stderr
+    config.write_text('[[sources]]\nurl = "feed.xml"\n', "utf-8")
+    result = build(tmp_path, "--config", str(config))
+    assert result.exit_code == 2 and "error: sources[0]: missing required key(s) name" in result.stderr
+    assert "__init__" not in result.stderr
