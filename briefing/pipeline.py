@@ -21,7 +21,7 @@ from .errors import NoArticlesError
 from .fetch import Fetcher
 from .health import with_used
 from .ingest.feeds import Gathered, collect_sources
-from .models import Article, Briefing, Placement, Sentence, Warn, ignore
+from .models import Article, Briefing, Placement, Sentence, SourceHealth, Warn, ignore
 from .window import Window, edition_window, keep_in_window, zone
 
 Stage = Callable[[str], AbstractContextManager[None]]
@@ -65,7 +65,8 @@ def build_edition(
         files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
     with stage("sources"):
         gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
-    articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}")
+    articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}",
+                                gathered.health)
     previous = stories.previous_edition(out_dir, edition, warn)
     briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
     with stage("render"):
@@ -76,9 +77,9 @@ def build_edition(
     return Edition(briefing, tuple(paths))
 
 
-def require_articles(articles: list[Article], where: str) -> list[Article]:
+def require_articles(articles: list[Article], where: str, health: tuple[SourceHealth, ...] = ()) -> list[Article]:
     if not articles:
-        raise NoArticlesError(f"no usable articles {where}; nothing to brief")
+        raise NoArticlesError(f"no usable articles {where}; nothing to brief", health)
     return articles
 
 

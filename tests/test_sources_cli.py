@@ -89,10 +89,18 @@ def test_failing_source_is_reported_and_the_edition_goes_on(server: LocalServer,
     assert "HTTP 404 Not Found" in text.split("SOURCE HEALTH")[1]
 
 
-def test_nothing_usable_from_any_source_exits_3(server: LocalServer, tmp_path: Path) -> None:
-    result = build(tmp_path, "--source", server.url("/none.xml"), "--date", "2026-11-25")
+def test_nothing_usable_from_any_source_exits_3_and_still_reports_each_source(server: LocalServer, tmp_path: Path) -> None:
+    missing, old = server.url("/none.xml"), server.add("/old.xml", rss("Old", server.url("/x.html"), "Old news",
+                                                                          "Thu, 19 Nov 2026 16:40:00 +0000"))
+    result = build(tmp_path, "--source", missing, "--source", old, "--date", "2026-11-25")
     assert result.exit_code == 3
-    assert "no usable articles inside the edition window 2026-11-24T06:00+00:00 – 2026-11-25T06:00+00:00" in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-3:] == [
+        f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: {missing}: HTTP 404 Not Found",
+        f"source {old}: 1 seen, 0 in window, 0 used",
+        "error: no usable articles inside the edition window 2026-11-24T06:00+00:00 – 2026-11-25T06:00+00:00; "
+        "nothing to brief",
+    ]
 
 
 def test_configured_sources_and_new_since_yesterday(server: LocalServer, tmp_path: Path) -> None:
