@@ -92,8 +92,13 @@ class SourceHealth:
     seen: int = 0
     in_window: int = 0
     used: int = 0
-    errors: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # a few lines, identical causes grouped (health.py), not one per page
     stale: bool = False
+    error_count: int = 0  # every error, listed or not; at least one per line of ``errors``
+
+    def __post_init__(self) -> None:
+        if self.error_count < len(self.errors):  # built by hand, or archived before errors were counted
+            object.__setattr__(self, "error_count", len(self.errors))
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def build_edition(
     with stage("ingest"):
         files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
     with stage("sources"):
-        gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
+        gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher, info=info)
     articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}",
                                 gathered.health)
     previous = stories.previous_edition(out_dir, edition, warn)

@@ -57,16 +57,18 @@ def secret(tmp_path: Path) -> Path:
     return path
 
 
-def build(tmp_path: Path, sources: list[str], timeout: float = 1.0) -> tuple[int, str, list[str]]:
-    """Exit code, the text edition (or ""), and the warning lines of one build."""
+def build(tmp_path: Path, sources: list[str], timeout: float = 1.0, options: tuple[str, ...] = ()) -> tuple[int, str, list[str]]:
+    """Exit code, the text edition (or ""), and the warning lines of one build (with ``-v``,
+    the per-source info lines too)."""
     env = {"BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path / "data"), "BRIEFING_HTTP_TIMEOUT": str(timeout),
            "BRIEFING_HTTP_MAX_BYTES": "1000000"}
-    args = ["build", "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt"]
+    args = ["build", "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt", *options]
     for source in sources:
         args += ["--source", source]
     result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
     out = tmp_path / "out" / "briefing-2026-11-25.txt"
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    warnings = [line for line in result.stderr.splitlines()
+                if line.startswith("warning: ") or "-v" in options and line.startswith("source ") and " seen, " not in line]
     return result.exit_code, out.read_text("utf-8") if out.exists() else "", warnings
 
 
@@ -116,13 +118,16 @@ def test_feed_links_to_private_addresses_and_files_are_never_fetched(
                "http://[::1]/ipv6-loopback", secret.as_uri()]
     items = [(f"Item {i}", link, f"Summary {i}: {STORY}") for i, link in enumerate(targets)]
     feed = server.add("/intranet.xml", rss("Links", *items), content_type="application/rss+xml")
-    code, text, warnings = build(tmp_path, [feed])
+    code, text, lines = build(tmp_path, [feed], options=("-v",))
     assert code == 0 and SECRET not in text
     assert "Drevno" in text
-    assert len(warnings) == len(targets)
-    for link, warning in zip(targets, warnings):
-        assert link.split("//")[1].split("/")[0] in warning and "using the feed's summary instead" in warning, warning
-    assert all("non-public address" in w for w in warnings[:4]) and "scheme 'file'" in warnings[4]
+    assert lines[3] == f"warning: source {feed}: more errors; counted in its health line, each listed with -v"
+    refusals = lines[:3] + lines[4:]  # past the first three, a source's errors are info lines (-v)
+    assert len(refusals) == len(targets)
+    for link, refusal in zip(targets, refusals):
+        assert refusal.removeprefix("warning: ").startswith(f"source {feed}: "), refusal
+        assert link.split("//")[1].split("/")[0] in refusal and "using the feed's summary instead" in refusal, refusal
+    assert all("non-public address" in w for w in refusals[:4]) and "scheme 'file'" in refusals[4]
 
 
 @pytest.mark.parametrize("junk", [False, True])

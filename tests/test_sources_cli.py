@@ -83,8 +83,9 @@ def test_failing_source_is_reported_and_the_edition_goes_on(server: LocalServer,
     missing = server.url("/gone/feed.xml")
     result = build(tmp_path, "--source", good, "--source", missing, "--date", "2026-11-25")
     assert result.exit_code == 0, result.output
-    assert f"warning: source {missing}: {missing}: HTTP 404 Not Found" in result.stderr
-    assert f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: {missing}: HTTP 404 Not Found" in result.stderr
+    # the name is the address: it is not said twice
+    assert f"warning: source {missing}: HTTP 404 Not Found\n" in result.stderr
+    assert f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: HTTP 404 Not Found\n" in result.stderr
     text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
     assert "HTTP 404 Not Found" in text.split("SOURCE HEALTH")[1]
 
@@ -96,7 +97,7 @@ def test_nothing_usable_from_any_source_exits_3_and_still_reports_each_source(se
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
     assert lines[-3:] == [
-        f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: {missing}: HTTP 404 Not Found",
+        f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: HTTP 404 Not Found",
         f"source {old}: 1 seen, 0 in window, 0 used",
         "error: no usable articles inside the edition window 2026-11-24T06:00+00:00 – 2026-11-25T06:00+00:00; "
         "nothing to brief",
@@ -199,3 +200,26 @@ def test_a_bad_source_or_http_value_exits_2_naming_the_key(tmp_path: Path) -> No
     result = build(tmp_path, "--config", str(config))
     assert result.exit_code == 2 and "error: sources[0]: missing required key(s) name" in result.stderr
     assert "__init__" not in result.stderr
+
+
+def test_a_feed_whose_pages_all_fail_gets_a_few_lines_not_one_per_page(server: LocalServer, tmp_path: Path) -> None:
+    """60 item pages answer 404: three warnings and a pointer to -v, one grouped health line,
+    and a short box, instead of 60 of each."""
+    items = "".join(f"<item><title>Item {i}</title><link>{server.url(f'/gone/{i}.html')}</link>"
+                    f"<pubDate>Tue, 24 Nov 2026 18:00:00 +0000</pubDate><description>{WIRE[i % 4]}</description></item>"
+                    for i in range(60))
+    feed = server.add("/flaky.xml", f"<rss version='2.0'><channel><title>Flaky</title>{items}</channel></rss>",
+                      content_type="application/rss+xml")
+    result = build(tmp_path, "--source", feed, "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert sum(1 for h in server.hits if h.startswith("/gone/")) == 60
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 4 and warnings[-1].endswith("more errors; counted in its health line, each listed with -v")
+    cause = "HTTP 404 Not Found; using the feed's summary instead"
+    pages = ", ".join(server.url(f"/gone/{i}.html") for i in range(3))
+    assert f"source {feed}: 60 seen, 60 in window, " in result.stderr
+    assert f"; 60 errors: 60 × {cause}: {pages} and 57 more\n" in result.stderr
+    box = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8").split("SOURCE HEALTH")[1]
+    assert len(box) < 800 and "and 57 more" in " ".join(box.split())
+    verbose = build(tmp_path, "--source", feed, "--date", "2026-11-25", "-v")
+    assert all(f"{server.url(f'/gone/{i}.html')}: {cause}" in verbose.stderr for i in range(60))  # none is lost

@@ -271,3 +271,19 @@ def test_fetcher_can_be_passed_in(server: LocalServer, tmp_path: Path) -> None:
         gathered = collect_sources(config_for(tmp_path, SourceDef("T", feed)), (), WINDOW, warn=print, fetcher=fetcher)
         assert fetcher.stats.downloads == 2
     assert len(gathered.articles) == 1 and any((tmp_path / "mine").iterdir())
+
+
+def test_errors_are_grouped_by_cause_and_capped() -> None:
+    from briefing.health import grouped_errors
+
+    errors = [("http://a.example/1", "timeout after 1 s"), ("", "not a readable feed (no items)"),
+              ("http://a.example/2", "timeout after 1 s"), ("http://a.example/3", "HTTP 500 Internal Server Error"),
+              ("http://a.example/4", "HTTP 403 Forbidden"), ("http://a.example/5", "HTTP 410 Gone"),
+              ("http://a.example/6", "HTTP 410 Gone")]
+    assert grouped_errors(errors) == (
+        "2 × timeout after 1 s: http://a.example/1, http://a.example/2",
+        "not a readable feed (no items)",
+        "http://a.example/3: HTTP 500 Internal Server Error",
+        "and 3 more errors with 2 other causes",
+    )
+    assert grouped_errors([]) == ()
