@@ -102,6 +102,11 @@ class HttpConfig:
     per_host: int = 2
     user_agent: str = "briefing/0.1 (+https://example.invalid/briefing)"
     stale_days: int = 3
+    #: After this many timeouts or connection failures in a row on one host, its remaining
+    #: addresses are not fetched this run (0 = never give up on a host); see briefing/fetch.py.
+    host_failures: int = 3
+    #: Seconds of requests one host may take in a run before its remaining addresses are skipped (0 = no limit).
+    host_budget: float = 300.0
     #: Links in feeds and redirects may not reach loopback/private addresses unless this is
     #: true; the hosts of configured source URLs are always allowed (see briefing/fetch.py).
     allow_private: bool = False
@@ -212,7 +217,7 @@ def _check_counts(config: Config) -> Config:
 
 #: The least value of each [http] count: no request at all, a negative size or a negative
 #: number of redirects would make every fetch fail, or hang, for a reason no message names.
-HTTP_MINIMUMS = {"max_bytes": 1, "max_redirects": 0, "concurrency": 1, "per_host": 1, "stale_days": 1}
+HTTP_MINIMUMS = {"max_bytes": 1, "max_redirects": 0, "concurrency": 1, "per_host": 1, "stale_days": 1, "host_failures": 0}
 
 
 def _check_sources(config: Config) -> Config:
@@ -223,6 +228,8 @@ def _check_sources(config: Config) -> Config:
             raise ConfigError(f"http.{key}: expected {least} or more, not {getattr(http, key)}")
     if not 0 < http.timeout < math.inf:
         raise ConfigError(f"http.timeout: expected a number of seconds more than 0, not {http.timeout}")
+    if not 0 <= http.host_budget < math.inf:
+        raise ConfigError(f"http.host_budget: expected a number of seconds, 0 or more, not {http.host_budget}")
     section_ids = [s.id for s in config.sections]
     for i, source in enumerate(config.sources):
         for key in ("name", "url"):

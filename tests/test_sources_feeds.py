@@ -287,3 +287,22 @@ def test_errors_are_grouped_by_cause_and_capped() -> None:
         "and 3 more errors with 2 other causes",
     )
     assert grouped_errors([]) == ()
+
+
+def test_a_feed_linking_to_a_stalling_host_falls_back_to_its_summaries_without_waiting_for_each(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    items = [(f"Story {i}", server.add(f"/stall/{i}", page("S", "Text."), delay=3.0), IN_WINDOW,
+              f"Summary {i}: the minister spoke in Castrel.") for i in range(20)]
+    feed = server.add("/feed.xml", rss("Stalling", items))
+    gathered, warnings = collect(config_for(tmp_path, cli_source(feed), per_host=1, host_failures=2))
+    assert sum(server.hits[f"/stall/{i}"] for i in range(20)) == 2
+    assert len(gathered.articles) == 20 and gathered.articles[5].paragraphs == ("Summary 5: the minister spoke in Castrel.",)
+    fallback = "; using the feed's summary instead"
+    skipped = [server.url(f"/stall/{i}") for i in range(2, 5)]
+    assert gathered.health[0].errors == (
+        f"2 × timeout after 0.5 s{fallback}: {server.url('/stall/0')}, {server.url('/stall/1')}",
+        f"18 × not fetched: 127.0.0.1 timed out or refused the connection 2 times in a row (http.host_failures){fallback}: "
+        f"{', '.join(skipped)} and 15 more",
+    )
+    assert gathered.health[0].error_count == 20 and len(warnings) == 4
