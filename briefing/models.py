@@ -75,6 +75,9 @@ class KeySentence:
     text: str
     citations: tuple[int, ...]
     new: bool = False  # a development not in the previous edition
+    #: other outlets of the same story, which did not carry this sentence ("also [3]"):
+    #: a sentence is never attributed to an outlet that did not print it
+    also: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

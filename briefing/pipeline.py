@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -117,11 +117,12 @@ def make_briefing(
             {a.id: a for a in articles},
             picks,
             carriers=found.sentence_carriers,
+            stories=found.carriers,
             sentence_count=sum(len(s) for s in by_article.values()),
-            health=with_used(gathered.health, found.cited(picks), gathered.source_of),
             window=window.as_tuple() if window else None,
         )
-    return found.remembered(found.mark_new(briefing, picks))
+    used = with_used(gathered.health, (ref.article_id for ref in briefing.sources), gathered.source_of)
+    return found.remembered(found.mark_new(replace(briefing, health=used), picks))
 
 
 def classify_articles(

@@ -89,10 +89,6 @@ class Stories:
             for section, pool in pools.items()
         }
 
-    def cited(self, picks: Mapping[str, Sequence[Sentence]]) -> set[str]:
-        """Ids of every article the picked sentences will cite."""
-        return {aid for chosen in picks.values() for s in chosen for aid in self.sentence_carriers.get(_key(s), (s.article_id,))}
-
     def mark_new(self, briefing: Briefing, picks: Mapping[str, Sequence[Sentence]]) -> Briefing:
         """The briefing with its new developments flagged (compose does not know about them)."""
         new_texts = {s.text for chosen in picks.values() for s in chosen if (s.article_id, s.index) in self.new}

@@ -205,6 +205,21 @@ def test_health_errors_are_few_lines_in_every_format(briefing: Briefing, config:
     assert "and 497 more" in pdf and "p3.html" not in pdf
 
 
+def test_other_outlets_of_a_story_follow_the_citations_in_every_format(briefing: Briefing, config: RenderConfig) -> None:
+    """A sentence cites the outlets that carried it; the story's other outlets are "also"."""
+    first = briefing.sections[0]
+    also = replace(briefing, sections=(replace(first, sentences=(replace(first.sentences[1], also=(1,)),)),
+                                       *briefing.sections[1:]))
+    assert "dual-use components in three cargoes. [3] (also [1])" in flat(render_text(also, config))
+    html = render_html(also, config)
+    assert re.search(r'>\[3\]</a> \(also <a class="cite" href="#source-1"[^>]*>\[1\]</a>\)', html)
+    pdf = flat(" ".join(page.extract_text() for page in PdfReader(BytesIO(render_pdf(also, config))).pages))
+    assert "(also [1])" in pdf
+    diplomacy = select_sections(also, ["diplomacy"])  # renumbered: [3] is met first, then [1]
+    assert [(k.citations, k.also) for k in diplomacy.sections[0].sentences] == [((1,), (2,))]
+    assert [ref.article_id for ref in diplomacy.sources] == ["a3", "a1"]
+
+
 def test_text_golden(briefing: Briefing, config: RenderConfig) -> None:
     check_golden("briefing.txt", render_text(briefing, config))
 

@@ -59,8 +59,12 @@ def test_two_outlets_one_story_each_sentence_once_citing_both(server: LocalServe
     lines = key_sentence_lines(text)
     assert len({line for line in lines}) == len(lines)
     shared = [w for w in WIRE[:3] if any(line.startswith(w) for line in lines)]
-    for line in lines:  # a sentence both outlets carried cites both; one only A carried cites A
-        assert line.endswith("[1][2]") if any(line.startswith(w) for w in WIRE[:3]) else re.search(r"[^\]]\[\d\]$", line)
+    for line in lines:  # a sentence both carried cites both; one only A carried cites A, and B as also reporting
+        if any(line.startswith(w) for w in WIRE[:3]):
+            assert line.endswith(" [1][2]"), line
+        else:
+            assert re.search(r" \[(\d)\] \(also \[(?!\1)\d\]\)$", line), line
+    assert any("(also" in line for line in lines)
     flat = " ".join(text.split())
     assert shared and all(flat.count(w) == 1 for w in shared)
     sources = text.split("SOURCES")[1]

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from briefing.archive import archive_path, save_briefing
-from briefing.models import Article, Briefing, KeySentence, SectionDigest
+from briefing.models import Article, Briefing, KeySentence, SectionDigest, Sentence
 from briefing.sentences import split_articles
 from briefing.stories import Previous, find_stories, near_duplicate_groups, previous_edition, shingles
 
@@ -72,7 +72,6 @@ def test_previously_printed_sentences_drop_and_the_rest_of_their_story_is_new() 
     )
     marked = stories.mark_new(briefing, picks)
     assert [[k.new for k in s.sentences] for s in marked.sections] == [[True], [False]]
-    assert stories.cited(picks) == {"f", "o"}
 
 
 def test_near_duplicate_groups_chain_and_skip_empty_sets() -> None:
@@ -173,3 +172,21 @@ def test_fingerprints_reach_the_next_edition_through_the_archive(tmp_path: Path)
     path.write_text(json.dumps(data), "utf-8")
     assert previous_edition(tmp_path, date(2026, 11, 25), warnings.append) == Previous((WIRE[0],))
     assert len(warnings) == 1
+
+
+def test_a_sentence_cites_who_carried_it_and_the_rest_of_its_story_as_also() -> None:
+    from briefing.compose import compose
+    from briefing.config import load_config
+
+    a = Article(id="a", title="A", paragraphs=("x",), source="Herald")
+    b = Article(id="b", title="B", paragraphs=("x",), source="Meridian")
+    b2 = Article(id="b2", title="B2", paragraphs=("x",), source="Meridian")  # the same outlet twice: "also" once
+    c = Article(id="c", title="C", paragraphs=("x",), source="Ledger")
+    sentence = Sentence("a", 0, 0, "Only the Herald and the Ledger printed this sentence.")
+    config = load_config(None, env={})
+    briefing = compose(config, date(2026, 11, 25), datetime(2026, 11, 25, tzinfo=timezone.utc),
+                       {x.id: x for x in (a, b, b2, c)}, {"military": [sentence]},
+                       carriers={("a", 0): ("a", "c")}, stories={"a": ("a", "b", "b2", "c")})
+    [key] = [k for s in briefing.sections for k in s.sentences]
+    assert (key.citations, key.also) == ((1, 2), (3,))
+    assert [ref.article_id for ref in briefing.sources] == ["a", "c", "b"]
