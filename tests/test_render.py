@@ -205,11 +205,16 @@ def test_health_errors_are_few_lines_in_every_format(briefing: Briefing, config:
     assert "and 497 more" in pdf and "p3.html" not in pdf
 
 
-def test_other_outlets_of_a_story_follow_the_citations_in_every_format(briefing: Briefing, config: RenderConfig) -> None:
+def test_other_outlets_of_a_story_follow_the_citations_in_every_format(
+    briefing: Briefing, config: RenderConfig, tmp_path: Path
+) -> None:
     """A sentence cites the outlets that carried it; the story's other outlets are "also"."""
+    from briefing.archive import load_briefing, save_briefing
+
     first = briefing.sections[0]
     also = replace(briefing, sections=(replace(first, sentences=(replace(first.sentences[1], also=(1,)),)),
                                        *briefing.sections[1:]))
+    assert load_briefing(save_briefing(also, tmp_path / "briefing.json")).sections == also.sections  # send renders these
     assert "dual-use components in three cargoes. [3] (also [1])" in flat(render_text(also, config))
     html = render_html(also, config)
     assert re.search(r'>\[3\]</a> \(also <a class="cite" href="#source-1"[^>]*>\[1\]</a>\)', html)
