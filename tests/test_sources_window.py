@@ -147,3 +147,20 @@ def test_a_recorded_moment_without_zone_is_utc(tmp_path: Path) -> None:
     assert seen.records["old"] == datetime(2026, 11, 1, tzinfo=timezone.utc)
     assert not seen.keeps_undated("old", window)
     seen.forget_old(window.end)
+
+
+BERLIN = WindowConfig(timezone="Europe/Berlin")
+
+
+@pytest.mark.parametrize("day, hours_long", [(date(2026, 3, 29), 23), (date(2026, 10, 25), 25)])
+def test_hours_are_real_hours_across_a_dst_changeover(day: date, hours_long: int) -> None:
+    """Europe/Berlin moves its clocks on these nights: --hours 5 is still five hours, while the
+    default day-long window runs cutoff to cutoff (23 or 25 hours), meeting the edition before."""
+    window = edition_window(BERLIN, day, hours=5)
+    assert window.end.astimezone(UTC) - window.start.astimezone(UTC) == timedelta(hours=5)
+    assert window.start.tzinfo == ZoneInfo("Europe/Berlin")
+    daily = edition_window(BERLIN, day)
+    assert daily.end.astimezone(UTC) - daily.start.astimezone(UTC) == timedelta(hours=hours_long)
+    assert daily.start == edition_window(BERLIN, day - timedelta(days=1)).end
+    half = edition_window(WindowConfig(timezone="Europe/Berlin", hours=12), day)  # not whole days: real hours
+    assert half.end.astimezone(UTC) - half.start.astimezone(UTC) == timedelta(hours=12)
