@@ -107,6 +107,8 @@ class HttpConfig:
     host_failures: int = 3
     #: Seconds of requests one host may take in a run before its remaining addresses are skipped (0 = no limit).
     host_budget: float = 300.0
+    #: Cached responses not used for this many days are deleted after a run (0 = keep them all).
+    cache_days: int = 30
     #: Links in feeds and redirects may not reach loopback/private addresses unless this is
     #: true; the hosts of configured source URLs are always allowed (see briefing/fetch.py).
     allow_private: bool = False
@@ -217,7 +219,8 @@ def _check_counts(config: Config) -> Config:
 
 #: The least value of each [http] count: no request at all, a negative size or a negative
 #: number of redirects would make every fetch fail, or hang, for a reason no message names.
-HTTP_MINIMUMS = {"max_bytes": 1, "max_redirects": 0, "concurrency": 1, "per_host": 1, "stale_days": 1, "host_failures": 0}
+HTTP_MINIMUMS = {"max_bytes": 1, "max_redirects": 0, "concurrency": 1, "per_host": 1, "stale_days": 1, "host_failures": 0,
+                 "cache_days": 0}
 
 
 def _check_sources(config: Config) -> Config:

@@ -21,7 +21,9 @@ hold nothing sensitive if that matters.
 
 The cache keeps each 200 response with its ``ETag``/``Last-Modified`` and revalidates
 with a conditional GET, so re-running an edition transfers no bodies the server says
-are unchanged.
+are unchanged. Each use refreshes an entry's modification time, and entries unused for
+``http.cache_days`` are deleted (``Cache.prune``), so the folder holds what recent runs
+read rather than every page ever linked.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -125,13 +127,37 @@ class Cache:
         return self.folder / f"{hashlib.sha256(url.encode('utf-8')).hexdigest()}.http"
 
     def load(self, url: str) -> tuple[dict[str, str], bytes] | None:
-        """Metadata and body, or None when absent or unreadable (a damaged entry is a miss)."""
+        """Metadata and body, or None when absent or unreadable (a damaged entry is a miss).
+        A hit counts as a use: its modification time is what ``prune`` goes by."""
+        path = self._path(url)
         try:
-            head, _, body = self._path(url).read_bytes().partition(b"\n")
+            head, _, body = path.read_bytes().partition(b"\n")
             meta = json.loads(head)
         except (OSError, ValueError):
             return None
+        with suppress(OSError):  # a read-only cache is still a cache
+            os.utime(path)
         return (meta, body) if isinstance(meta, dict) else None
+
+    def prune(self, days: int, now: float | None = None) -> int:
+        """Delete entries (and temporary files a crash left) unused for ``days``; 0 keeps all.
+        Returns how many went; a folder that cannot be read or cleaned is left as it is."""
+        if days <= 0:
+            return 0
+        cutoff = (time.time() if now is None else now) - days * 86400
+        removed = 0
+        try:
+            paths = [p for p in self.folder.iterdir() if p.suffix in (".http", ".part")]
+        except OSError:
+            return 0
+        for path in paths:
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
     def store(self, url: str, response: httpx.Response, body: bytes) -> None:
         meta = {

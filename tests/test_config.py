@@ -94,6 +94,7 @@ def test_password_never_from_file_and_never_shown(tmp_path: Path) -> None:
         ("", {"BRIEFING_HTTP_MAX_BYTES": "-5"}, "http.max_bytes: expected 1 or more, not -5"),
         ("[http]\nstale_days = 0\n", {}, "http.stale_days: expected 1 or more, not 0"),
         ("[http]\nhost_failures = -1\n", {}, "http.host_failures: expected 0 or more, not -1"),
+        ("[http]\ncache_days = -1\n", {}, "http.cache_days: expected 0 or more, not -1"),
         ("[http]\nhost_budget = -1\n", {}, "http.host_budget: expected a number of seconds, 0 or more, not -1"),
         ("[[sources]]\nname = 'A'\nurl = 'a.xml'\nlimit = -1\n", {}, r"sources\[0\].limit: expected 1 or more, not -1"),
         ("[[sources]]\nname = 'A'\nurl = 'a.xml'\nlimit = 0\n", {}, r"sources\[0\].limit: expected 1 or more, not 0"),

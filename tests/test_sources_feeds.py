@@ -306,3 +306,29 @@ def test_a_feed_linking_to_a_stalling_host_falls_back_to_its_summaries_without_w
         f"{', '.join(skipped)} and 15 more",
     )
     assert gathered.health[0].error_count == 20 and len(warnings) == 4
+
+
+def test_cache_entries_unused_for_cache_days_are_pruned_after_a_run(server: LocalServer, tmp_path: Path) -> None:
+    import os
+    import time
+
+    story = server.add("/s", page("S", "Text of the story in Castrel."), etag='"p"')
+    feed = server.add("/feed.xml", rss("T", [("S", story, IN_WINDOW, "s")]), etag='"1"')
+    config = config_for(tmp_path, cli_source(feed), cache_days=30)
+    collect(config)
+    cache = tmp_path / "data" / "cache"
+    used = sorted(cache.iterdir())
+    assert len(used) == 2  # the feed and its page
+    month_ago = time.time() - 40 * 86400
+    forgotten = cache / ("0" * 64 + ".http")
+    forgotten.write_bytes(b'{"etag": "x"}\n')
+    crashed = cache / ".tmp123.part"
+    crashed.write_bytes(b"half")
+    for path in (*used, forgotten, crashed):
+        os.utime(path, (month_ago, month_ago))
+    collect(config)  # the feed and its page are used again: they stay
+    assert sorted(cache.iterdir()) == used
+    forgotten.write_bytes(b'{"etag": "x"}\n')
+    os.utime(forgotten, (month_ago, month_ago))
+    collect(replace(config, http=replace(config.http, cache_days=0)))  # 0 keeps everything
+    assert forgotten.exists()

@@ -466,5 +466,7 @@ def _opened(config: Config, fetcher: Fetcher | None) -> Iterator[Fetcher]:
     if fetcher is not None:
         yield fetcher
         return
-    with Fetcher(config.http, Cache(config.data_dir / "cache")) as own:
+    cache = Cache(config.data_dir / "cache")
+    with Fetcher(config.http, cache) as own:
         yield own
+    cache.prune(config.http.cache_days)
