@@ -57,7 +57,7 @@ def compose(
 def _other_outlets(cited: Sequence[str], story: Sequence[str], articles: Mapping[str, Article]) -> list[str]:
     """Articles of the story from outlets the sentence does not already cite, the first of each outlet."""
     outlets = {articles[aid].source for aid in cited}
-    others = {}
+    others: dict[str, str] = {}
     for aid in story:
         if aid not in cited and articles[aid].source not in outlets:
             others.setdefault(articles[aid].source, aid)
