@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from datetime import date, datetime
 
 from .config import Config
@@ -25,8 +25,8 @@ def compose(
     """Sources are numbered in order of first citation, so [1] is the first one a reader meets.
 
     ``carriers`` maps a sentence (article id, index) to the ids of every article that
-    carried it, so a sentence printed once cites each outlet that reported it, and only
-    those. ``stories`` maps an article id to the ids of every article of its story: the
+    carried it, so a sentence printed once cites each outlet that reported it (its first
+    article), and only those. ``stories`` maps an article id to the ids of every article of its story: the
     story's outlets that did not carry the sentence follow it as ``also``, one per outlet.
     """
     numbers: dict[str, int] = {}
@@ -34,8 +34,9 @@ def compose(
     for section in config.sections:
         key_sentences = []
         for sentence in picks.get(section.id, ()):
-            ids = tuple(dict.fromkeys((carriers or {}).get((sentence.article_id, sentence.index)) or (sentence.article_id,)))
-            others = _other_outlets(ids, (stories or {}).get(sentence.article_id, ()), articles)
+            ids = _per_outlet((carriers or {}).get((sentence.article_id, sentence.index)) or (sentence.article_id,), articles)
+            outlets = {articles[aid].source for aid in ids}
+            others = _per_outlet((stories or {}).get(sentence.article_id, ()), articles, skip=outlets)
             cited = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in ids)
             also = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in others)
             key_sentences.append(KeySentence(text=sentence.text, citations=cited, also=also))
@@ -54,14 +55,14 @@ def compose(
     )
 
 
-def _other_outlets(cited: Sequence[str], story: Sequence[str], articles: Mapping[str, Article]) -> list[str]:
-    """Articles of the story from outlets the sentence does not already cite, the first of each outlet."""
-    outlets = {articles[aid].source for aid in cited}
-    others: dict[str, str] = {}
-    for aid in story:
-        if aid not in cited and articles[aid].source not in outlets:
-            others.setdefault(articles[aid].source, aid)
-    return list(others.values())
+def _per_outlet(ids: Sequence[str], articles: Mapping[str, Article], skip: Set[str] = frozenset()) -> list[str]:
+    """The first article of each outlet among ``ids``, outlets in ``skip`` left out: an outlet
+    whose feed carried one sentence in ten items is one citation, not ten."""
+    first: dict[str, str] = {}
+    for aid in ids:
+        if articles[aid].source not in skip:
+            first.setdefault(articles[aid].source, aid)
+    return list(first.values())
 
 
 def _source_ref(number: int, article: Article) -> SourceRef:

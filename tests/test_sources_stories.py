@@ -174,7 +174,7 @@ def test_fingerprints_reach_the_next_edition_through_the_archive(tmp_path: Path)
     assert len(warnings) == 1
 
 
-def test_a_sentence_cites_who_carried_it_and_the_rest_of_its_story_as_also() -> None:
+def test_a_sentence_cites_each_outlet_that_carried_it_once_and_the_rest_of_its_story_as_also() -> None:
     from briefing.compose import compose
     from briefing.config import load_config
 
@@ -182,11 +182,12 @@ def test_a_sentence_cites_who_carried_it_and_the_rest_of_its_story_as_also() -> 
     b = Article(id="b", title="B", paragraphs=("x",), source="Meridian")
     b2 = Article(id="b2", title="B2", paragraphs=("x",), source="Meridian")  # the same outlet twice: "also" once
     c = Article(id="c", title="C", paragraphs=("x",), source="Ledger")
+    c2 = Article(id="c2", title="C2", paragraphs=("x",), source="Ledger")  # carried twice by one outlet: cited once
     sentence = Sentence("a", 0, 0, "Only the Herald and the Ledger printed this sentence.")
     config = load_config(None, env={})
     briefing = compose(config, date(2026, 11, 25), datetime(2026, 11, 25, tzinfo=timezone.utc),
-                       {x.id: x for x in (a, b, b2, c)}, {"military": [sentence]},
-                       carriers={("a", 0): ("a", "c")}, stories={"a": ("a", "b", "b2", "c")})
+                       {x.id: x for x in (a, b, b2, c, c2)}, {"military": [sentence]},
+                       carriers={("a", 0): ("a", "c", "c2")}, stories={"a": ("a", "b", "b2", "c", "c2")})
     [key] = [k for s in briefing.sections for k in s.sentences]
     assert (key.citations, key.also) == ((1, 2), (3,))
     assert [ref.article_id for ref in briefing.sources] == ["a", "c", "b"]
