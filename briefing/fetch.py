@@ -5,10 +5,11 @@ in time (``http.timeout`` for the whole body, not only between packets), in size
 (``http.max_bytes``, counted while streaming) and in redirects (``http.max_redirects``,
 each hop re-checked: only http/https, never ``file:``, ``ftp:`` or ``data:``).
 Concurrency is bounded overall (``http.concurrency``) and per host (``http.per_host``).
-Time is bounded per host as well, since a feed can link to hundreds of pages on a server
-that stalls: after ``http.host_failures`` timeouts or connection failures in a row, or once
-its requests have taken ``http.host_budget`` seconds in all, a host's remaining addresses
-fail at once with one cause (feed summaries stand in), instead of each waiting its timeout.
+Time is bounded per server (host and port) as well, since a feed can link to hundreds of
+pages on a server that stalls: after ``http.host_failures`` timeouts or connection failures
+in a row, or once its requests have taken ``http.host_budget`` seconds in all, a server's
+remaining addresses fail at once with one cause (feed summaries stand in), instead of each
+waiting its timeout.
 
 Address policy (SSRF): the operator chooses the sources, but feed items and redirects
 point wherever the feed's author likes, including ``http://169.254.169.254/`` or an
@@ -204,7 +205,7 @@ class Fetcher:
         )
         self._lock = threading.Lock()
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
-        self._records: dict[str, _HostRecord] = {}
+        self._records: dict[str, _HostRecord] = {}  # by "host:port"
 
     def close(self) -> None:
         self._client.close()
@@ -223,9 +224,8 @@ class Fetcher:
         current = url
         for _ in range(self.http.max_redirects + 1):
             self._check_address(current, trusted)
-            host = host_port(current)[0]
-            with self._host_slot(host):
-                outcome = self._timed_request(url, current, host)
+            with self._host_slot(host_port(current)[0]):
+                outcome = self._timed_request(url, current)
             if isinstance(outcome, Response):
                 return outcome
             current = outcome.location
@@ -261,11 +261,13 @@ class Fetcher:
         with slot:
             yield
 
-    def _timed_request(self, url: str, current: str, host: str) -> Response | _Redirect:
-        """The request, unless the host has given up this run; its time and outcome counted."""
+    def _timed_request(self, url: str, current: str) -> Response | _Redirect:
+        """The request, unless its server (host and port: a stalled port says nothing of the
+        others) has been given up this run; its time and outcome counted."""
+        host, port = host_port(current)
         with self._lock:
-            record = self._records.setdefault(host, _HostRecord())
-            cause = self._given_up(host, record)
+            record = self._records.setdefault(f"{host}:{port}", _HostRecord())
+            cause = self._given_up(f"{host}:{port}", record)
             if cause:
                 self.stats.skipped += 1
         if cause:

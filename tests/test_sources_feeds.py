@@ -302,7 +302,7 @@ def test_a_feed_linking_to_a_stalling_host_falls_back_to_its_summaries_without_w
     skipped = [server.url(f"/stall/{i}") for i in range(2, 5)]
     assert gathered.health[0].errors == (
         f"2 × timeout after 0.5 s{fallback}: {server.url('/stall/0')}, {server.url('/stall/1')}",
-        f"18 × not fetched: 127.0.0.1 timed out or refused the connection 2 times in a row (http.host_failures){fallback}: "
+        f"18 × not fetched: 127.0.0.1:{server.port} timed out or refused the connection 2 times in a row (http.host_failures){fallback}: "
         f"{', '.join(skipped)} and 15 more",
     )
     assert gathered.health[0].error_count == 20 and len(warnings) == 4

@@ -186,7 +186,7 @@ def test_a_host_that_keeps_timing_out_is_given_up_after_host_failures(server: Lo
     assert sum(server.hits.values()) == 2 and client.stats.skipped == 18
     causes = [r.cause for r in results if isinstance(r, FetchError)]
     assert causes[:2] == ["timeout after 0.2 s"] * 2
-    assert set(causes[2:]) == {"not fetched: 127.0.0.1 timed out or refused the connection 2 times in a row (http.host_failures)"}
+    assert set(causes[2:]) == {f"not fetched: 127.0.0.1:{server.port} timed out or refused the connection 2 times in a row (http.host_failures)"}
 
 
 def test_an_answer_resets_the_count_and_zero_never_gives_up(server: LocalServer) -> None:
@@ -208,4 +208,4 @@ def test_a_slow_host_stops_at_its_time_budget(server: LocalServer) -> None:
     with fetcher(HttpConfig(timeout=2, per_host=1, host_budget=0.5, allow_private=True)) as client:
         results = client.get_many(urls)
     assert 1 <= sum(server.hits.values()) <= 3 and client.stats.skipped == 20 - sum(server.hits.values())
-    assert str(results[-1]).endswith("not fetched: 127.0.0.1 has used its 0.5 s of requests (http.host_budget)")
+    assert str(results[-1]).endswith(f"not fetched: 127.0.0.1:{server.port} has used its 0.5 s of requests (http.host_budget)")
