@@ -56,7 +56,8 @@ def _decode(data: dict[str, Any]) -> Briefing:
         generated_at=datetime.fromisoformat(data["generated_at"]),
         sections=tuple(
             SectionDigest(s["id"], s["title"], tuple(
-                KeySentence(k["text"], tuple(k["citations"]), k.get("new", False)) for k in s["sentences"]
+                KeySentence(k["text"], tuple(k["citations"]), k.get("new", False), tuple(k.get("also", ())))
+                for k in s["sentences"]
             ))
             for s in data["sections"]
         ),
@@ -69,4 +70,5 @@ def _decode(data: dict[str, Any]) -> Briefing:
         health=tuple(SourceHealth(**{**h, "errors": tuple(h["errors"])}) for h in data.get("health", ())),
         window=(datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1])) if window else None,
         meta=dict(data.get("meta", {})),
+        sentence_fingerprints=str(data.get("sentence_fingerprints", "")),  # absent from older archives
     )

@@ -24,9 +24,9 @@ from rich.markup import escape
 
 from . import __version__, summarize
 from .config import Config, load_config
-from .errors import BriefingError
+from .errors import BriefingError, NoArticlesError
 from .health import health_line
-from .models import Sentence
+from .models import Sentence, SourceHealth
 from .window import edition_window, parse_moment
 
 FORMATS = ("pdf", "html", "txt")
@@ -165,13 +165,21 @@ def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | No
     chosen = parse_formats(formats) if formats else config.render.formats
     span = edition_window(config.window, day, hours=hours, since=parse_moment(since, config.window, "--since"),
                           until=parse_moment(until, config.window, "--until"))
-    result = pipeline.build_edition(config, paths, day, config.out_dir, chosen, warn=reporter.warn, stage=reporter.stage,
-                                    sources=extra, window=span, info=reporter.info)
-    for row in result.briefing.health:
-        reporter.note(health_line(row))
+    try:
+        result = pipeline.build_edition(config, paths, day, config.out_dir, chosen, warn=reporter.warn, stage=reporter.stage,
+                                        sources=extra, window=span, info=reporter.info)
+    except NoArticlesError as exc:  # every run reports each source, the failed ones above all
+        report_health(reporter, exc.health)
+        raise
+    report_health(reporter, result.briefing.health)
     reporter.info(result.briefing.summary_line)
     for path in result.paths:
         click.echo(str(path))
+
+
+def report_health(reporter: Reporter, health: Sequence[SourceHealth]) -> None:
+    for row in health:
+        reporter.note(health_line(row))
 
 
 @main.command(name="classify")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from datetime import date, datetime
 
 from .config import Config
@@ -17,6 +17,7 @@ def compose(
     picks: Mapping[str, Sequence[Sentence]],
     *,
     carriers: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    stories: Mapping[str, Sequence[str]] | None = None,
     sentence_count: int = 0,
     health: Sequence[SourceHealth] = (),
     window: tuple[datetime, datetime] | None = None,
@@ -24,16 +25,21 @@ def compose(
     """Sources are numbered in order of first citation, so [1] is the first one a reader meets.
 
     ``carriers`` maps a sentence (article id, index) to the ids of every article that
-    carried it, so a sentence printed once cites each outlet that reported it.
+    carried it, so a sentence printed once cites each outlet that reported it (its first
+    article), and only those. ``stories`` maps an article id to the ids of every article of its story: the
+    story's outlets that did not carry the sentence follow it as ``also``, one per outlet.
     """
     numbers: dict[str, int] = {}
     sections = []
     for section in config.sections:
         key_sentences = []
         for sentence in picks.get(section.id, ()):
-            ids = (carriers or {}).get((sentence.article_id, sentence.index)) or (sentence.article_id,)
-            cited = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in dict.fromkeys(ids))
-            key_sentences.append(KeySentence(text=sentence.text, citations=cited))
+            ids = _per_outlet((carriers or {}).get((sentence.article_id, sentence.index)) or (sentence.article_id,), articles)
+            outlets = {articles[aid].source for aid in ids}
+            others = _per_outlet((stories or {}).get(sentence.article_id, ()), articles, skip=outlets)
+            cited = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in ids)
+            also = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in others)
+            key_sentences.append(KeySentence(text=sentence.text, citations=cited, also=also))
         sections.append(SectionDigest(section.id, section.title, tuple(key_sentences)))
     sources = tuple(_source_ref(number, articles[aid]) for aid, number in numbers.items())
     return Briefing(
@@ -47,6 +53,16 @@ def compose(
         health=tuple(health),
         window=window,
     )
+
+
+def _per_outlet(ids: Sequence[str], articles: Mapping[str, Article], skip: Set[str] = frozenset()) -> list[str]:
+    """The first article of each outlet among ``ids``, outlets in ``skip`` left out: an outlet
+    whose feed carried one sentence in ten items is one citation, not ten."""
+    first: dict[str, str] = {}
+    for aid in ids:
+        if articles[aid].source not in skip:
+            first.setdefault(articles[aid].source, aid)
+    return list(first.values())
 
 
 def _source_ref(number: int, article: Article) -> SourceRef:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import tomllib
 import types
@@ -111,6 +112,13 @@ class HttpConfig:
     per_host: int = 2
     user_agent: str = "briefing/0.1 (+https://example.invalid/briefing)"
     stale_days: int = 3
+    #: After this many timeouts or connection failures in a row on one host, its remaining
+    #: addresses are not fetched this run (0 = never give up on a host); see briefing/fetch.py.
+    host_failures: int = 3
+    #: Seconds of requests one host may take in a run before its remaining addresses are skipped (0 = no limit).
+    host_budget: float = 300.0
+    #: Cached responses not used for this many days are deleted after a run (0 = keep them all).
+    cache_days: int = 30
     #: Links in feeds and redirects may not reach loopback/private addresses unless this is
     #: true; the hosts of configured source URLs are always allowed (see briefing/fetch.py).
     allow_private: bool = False
@@ -206,7 +214,7 @@ def load_config(
     config = _apply_env(config, env)
     for table, values in (overrides or {}).items():
         config = _override(config, table, values)
-    return _read_secret_files(_check_counts(config))
+    return _read_secret_files(_check_sources(_check_counts(config)))
 
 
 def _check_counts(config: Config) -> Config:
@@ -221,6 +229,35 @@ def _check_counts(config: Config) -> Config:
         raise ConfigError(f"classify.model_weight: expected 0 or more, not {config.classify.model_weight}")
     if not 0 < config.summary.dedupe_threshold <= 1:
         raise ConfigError(f"summary.dedupe_threshold: expected more than 0 and at most 1, not {config.summary.dedupe_threshold}")
+    return config
+
+
+#: The least value of each [http] count: no request at all, a negative size or a negative
+#: number of redirects would make every fetch fail, or hang, for a reason no message names.
+HTTP_MINIMUMS = {"max_bytes": 1, "max_redirects": 0, "concurrency": 1, "per_host": 1, "stale_days": 1, "host_failures": 0,
+                 "cache_days": 0}
+
+
+def _check_sources(config: Config) -> Config:
+    """[http] limits that can work, and [[sources]] entries that say what they mean."""
+    http = config.http
+    for key, least in HTTP_MINIMUMS.items():
+        if getattr(http, key) < least:
+            raise ConfigError(f"http.{key}: expected {least} or more, not {getattr(http, key)}")
+    if not 0 < http.timeout < math.inf:
+        raise ConfigError(f"http.timeout: expected a number of seconds more than 0, not {http.timeout}")
+    if not 0 <= http.host_budget < math.inf:
+        raise ConfigError(f"http.host_budget: expected a number of seconds, 0 or more, not {http.host_budget}")
+    section_ids = [s.id for s in config.sections]
+    for i, source in enumerate(config.sources):
+        for key in ("name", "url"):
+            if not getattr(source, key).strip():
+                raise ConfigError(f"sources[{i}].{key}: expected a non-empty string")
+        if source.limit is not None and source.limit < 1:
+            raise ConfigError(f"sources[{i}].limit: expected 1 or more, not {source.limit} (leave it out for no limit)")
+        if source.section is not None and source.section not in section_ids:
+            raise ConfigError(f"sources[{i}].section: unknown section {source.section!r}; "
+                              f"expected one of {', '.join(section_ids)}")
     return config
 
 
@@ -369,6 +406,10 @@ def _build(cls: type, values: Mapping[str, Any], where: str) -> Any:
     unknown = set(values) - set(hints)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    required = [f.name for f in fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in values]
+    if missing:
+        raise ConfigError(f"{where}: missing required key(s) {', '.join(missing)}")
     try:
         return cls(**{k: _convert(hints[k], v, f"{where}.{k}") for k, v in values.items()})
     except TypeError as exc:

@@ -1,5 +1,12 @@
 """Named exceptions, so callers (and the CLI's exit codes) can tell failures apart."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import SourceHealth
+
 
 class BriefingError(Exception):
     """Base of every error this package raises on purpose."""
@@ -21,6 +28,11 @@ class NoArticlesError(BriefingError):
     """Nothing usable was found in any input, so there is no edition to make."""
 
     exit_code = 3
+
+    def __init__(self, message: str, health: tuple[SourceHealth, ...] = ()) -> None:
+        super().__init__(message)
+        #: what each source did: a run that found nothing still reports every source
+        self.health = health
 
 
 class RenderError(BriefingError):

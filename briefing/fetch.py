@@ -5,6 +5,11 @@ in time (``http.timeout`` for the whole body, not only between packets), in size
 (``http.max_bytes``, counted while streaming) and in redirects (``http.max_redirects``,
 each hop re-checked: only http/https, never ``file:``, ``ftp:`` or ``data:``).
 Concurrency is bounded overall (``http.concurrency``) and per host (``http.per_host``).
+Time is bounded per server (host and port) as well, since a feed can link to hundreds of
+pages on a server that stalls: after ``http.host_failures`` timeouts or connection failures
+in a row, or once its requests have taken ``http.host_budget`` seconds in all, a server's
+remaining addresses fail at once with one cause (feed summaries stand in), instead of each
+waiting its timeout.
 
 Address policy (SSRF): the operator chooses the sources, but feed items and redirects
 point wherever the feed's author likes, including ``http://169.254.169.254/`` or an
@@ -17,7 +22,9 @@ hold nothing sensitive if that matters.
 
 The cache keeps each 200 response with its ``ETag``/``Last-Modified`` and revalidates
 with a conditional GET, so re-running an edition transfers no bodies the server says
-are unchanged.
+are unchanged. Each use refreshes an entry's modification time, and entries unused for
+``http.cache_days`` are deleted (``Cache.prune``), so the folder holds what recent runs
+read rather than every page ever linked.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -52,12 +59,14 @@ ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, applic
 
 
 class FetchError(InputError):
-    """One address could not be fetched; ``cause`` is the short reason for the health box."""
+    """One address could not be fetched; ``cause`` is the short reason for the health box;
+    ``unreachable`` when the host did not answer (a timeout or a failed connection)."""
 
-    def __init__(self, url: str, cause: str) -> None:
+    def __init__(self, url: str, cause: str, *, unreachable: bool = False) -> None:
         super().__init__(f"{url}: {cause}")
         self.url = url
         self.cause = cause
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,15 @@ class FetchStats:
     downloads: int = 0
     not_modified: int = 0
     bytes: int = 0
+    skipped: int = 0  # addresses not requested: their host gave up (host_failures, host_budget)
+
+
+@dataclass
+class _HostRecord:
+    """What one host has cost this run, for the per-host limits on time."""
+
+    failures: int = 0  # timeouts and connection failures in a row
+    spent: float = 0.0  # seconds of requests
 
 
 @dataclass(frozen=True)
@@ -110,13 +128,37 @@ class Cache:
         return self.folder / f"{hashlib.sha256(url.encode('utf-8')).hexdigest()}.http"
 
     def load(self, url: str) -> tuple[dict[str, str], bytes] | None:
-        """Metadata and body, or None when absent or unreadable (a damaged entry is a miss)."""
+        """Metadata and body, or None when absent or unreadable (a damaged entry is a miss).
+        A hit counts as a use: its modification time is what ``prune`` goes by."""
+        path = self._path(url)
         try:
-            head, _, body = self._path(url).read_bytes().partition(b"\n")
+            head, _, body = path.read_bytes().partition(b"\n")
             meta = json.loads(head)
         except (OSError, ValueError):
             return None
+        with suppress(OSError):  # a read-only cache is still a cache
+            os.utime(path)
         return (meta, body) if isinstance(meta, dict) else None
+
+    def prune(self, days: int, now: float | None = None) -> int:
+        """Delete entries (and temporary files a crash left) unused for ``days``; 0 keeps all.
+        Returns how many went; a folder that cannot be read or cleaned is left as it is."""
+        if days <= 0:
+            return 0
+        cutoff = (time.time() if now is None else now) - days * 86400
+        removed = 0
+        try:
+            paths = [p for p in self.folder.iterdir() if p.suffix in (".http", ".part")]
+        except OSError:
+            return 0
+        for path in paths:
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
     def store(self, url: str, response: httpx.Response, body: bytes) -> None:
         meta = {
@@ -163,6 +205,7 @@ class Fetcher:
         )
         self._lock = threading.Lock()
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._records: dict[str, _HostRecord] = {}  # by "host:port"
 
     def close(self) -> None:
         self._client.close()
@@ -182,7 +225,7 @@ class Fetcher:
         for _ in range(self.http.max_redirects + 1):
             self._check_address(current, trusted)
             with self._host_slot(host_port(current)[0]):
-                outcome = self._request(url, current)
+                outcome = self._timed_request(url, current)
             if isinstance(outcome, Response):
                 return outcome
             current = outcome.location
@@ -217,6 +260,41 @@ class Fetcher:
             slot = self._hosts.setdefault(host, threading.BoundedSemaphore(max(1, self.http.per_host)))
         with slot:
             yield
+
+    def _timed_request(self, url: str, current: str) -> Response | _Redirect:
+        """The request, unless its server (host and port: a stalled port says nothing of the
+        others) has been given up this run; its time and outcome counted."""
+        host, port = host_port(current)
+        with self._lock:
+            record = self._records.setdefault(f"{host}:{port}", _HostRecord())
+            cause = self._given_up(f"{host}:{port}", record)
+            if cause:
+                self.stats.skipped += 1
+        if cause:
+            raise FetchError(url, cause)
+        started = time.monotonic()
+        try:
+            outcome = self._request(url, current)
+        except FetchError as exc:
+            self._tally(record, started, unreachable=exc.unreachable)
+            raise
+        self._tally(record, started, unreachable=False)
+        return outcome
+
+    def _given_up(self, host: str, record: _HostRecord) -> str:
+        """Why the host's next address is not fetched, or "" (the cause is the same for all of
+        them, so the health box groups them into one line)."""
+        if self.http.host_failures and record.failures >= self.http.host_failures:
+            return (f"not fetched: {host} timed out or refused the connection {self.http.host_failures} times "
+                    "in a row (http.host_failures)")
+        if self.http.host_budget and record.spent >= self.http.host_budget:
+            return f"not fetched: {host} has used its {self.http.host_budget:g} s of requests (http.host_budget)"
+        return ""
+
+    def _tally(self, record: _HostRecord, started: float, *, unreachable: bool) -> None:
+        with self._lock:
+            record.spent += time.monotonic() - started
+            record.failures = record.failures + 1 if unreachable else 0
 
     def _check_address(self, url: str, trusted: frozenset[tuple[str, int]]) -> None:
         try:
@@ -257,9 +335,9 @@ class Fetcher:
                     raise FetchError(url, f"HTTP {response.status_code}: unexpected status")
                 body = self._read_body(url, response, deadline)
         except httpx.TimeoutException:
-            raise FetchError(url, f"timeout after {self.http.timeout:g} s") from None
+            raise FetchError(url, f"timeout after {self.http.timeout:g} s", unreachable=True) from None
         except httpx.ConnectError as exc:
-            raise FetchError(url, _connect_cause(exc, current)) from None
+            raise FetchError(url, _connect_cause(exc, current), unreachable=True) from None
         except httpx.HTTPError as exc:
             raise FetchError(url, f"protocol error: {exc}") from None
         except httpx.InvalidURL as exc:  # also raised for a malformed Location header
@@ -284,7 +362,7 @@ class Fetcher:
             if size > limit:
                 raise FetchError(url, f"too large: more than {limit:,} bytes (limit http.max_bytes)")
             if time.monotonic() > deadline:
-                raise FetchError(url, f"timeout: body not complete after {self.http.timeout:g} s")
+                raise FetchError(url, f"timeout: body not complete after {self.http.timeout:g} s", unreachable=True)
             chunks.append(chunk)
         return b"".join(chunks)
 

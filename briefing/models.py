@@ -75,6 +75,9 @@ class KeySentence:
     text: str
     citations: tuple[int, ...]
     new: bool = False  # a development not in the previous edition
+    #: other outlets of the same story, which did not carry this sentence ("also [3]"):
+    #: a sentence is never attributed to an outlet that did not print it
+    also: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,13 @@ class SourceHealth:
     seen: int = 0
     in_window: int = 0
     used: int = 0
-    errors: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # a few lines, identical causes grouped (health.py), not one per page
     stale: bool = False
+    error_count: int = 0  # every error, listed or not; at least one per line of ``errors``
+
+    def __post_init__(self) -> None:
+        if self.error_count < len(self.errors):  # built by hand, or archived before errors were counted
+            object.__setattr__(self, "error_count", len(self.errors))
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,9 @@ class Briefing:
     health: tuple[SourceHealth, ...] = ()
     window: tuple[datetime, datetime] | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+    #: every sentence of the edition's articles, fingerprinted (stories.py), so the next
+    #: edition knows what its readers could have seen; base64, 8 characters a sentence
+    sentence_fingerprints: str = field(default="", compare=False, repr=False)
 
     @property
     def summary_line(self) -> str:

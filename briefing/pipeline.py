@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -21,7 +21,7 @@ from .errors import NoArticlesError
 from .fetch import Fetcher
 from .health import with_used
 from .ingest.feeds import Gathered, collect_sources
-from .models import Article, Briefing, Placement, Sentence, Warn, ignore
+from .models import Article, Briefing, Placement, Sentence, SourceHealth, Warn, ignore
 from .window import Window, edition_window, keep_in_window, zone
 
 Stage = Callable[[str], AbstractContextManager[None]]
@@ -64,9 +64,10 @@ def build_edition(
     with stage("ingest"):
         files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
     with stage("sources"):
-        gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
-    articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}")
-    previous = stories.previous_key_sentences(out_dir, edition, warn)
+        gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher, info=info)
+    articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}",
+                                gathered.health)
+    previous = stories.previous_edition(out_dir, edition, warn)
     briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
     with stage("render"):
         from . import render  # WeasyPrint loads only for commands that render
@@ -76,9 +77,9 @@ def build_edition(
     return Edition(briefing, tuple(paths))
 
 
-def require_articles(articles: list[Article], where: str) -> list[Article]:
+def require_articles(articles: list[Article], where: str, health: tuple[SourceHealth, ...] = ()) -> list[Article]:
     if not articles:
-        raise NoArticlesError(f"no usable articles {where}; nothing to brief")
+        raise NoArticlesError(f"no usable articles {where}; nothing to brief", health)
     return articles
 
 
@@ -96,9 +97,9 @@ def make_briefing(
     stage: Stage = quiet_stage,
     window: Window | None = None,
     gathered: Gathered = Gathered(),
-    previous: Sequence[str] = (),
+    previous: stories.Previous = stories.Previous(),
 ) -> Briefing:
-    """``previous`` holds the key sentences of the previous edition, which are not repeated."""
+    """``previous`` is what the previous edition showed, which is not repeated (stories.py)."""
     with stage("sentences"):
         segment_cache.presplit(p for a in articles for p in a.paragraphs)  # on every core
         by_article = sentences.split_articles(articles)
@@ -116,11 +117,12 @@ def make_briefing(
             {a.id: a for a in articles},
             picks,
             carriers=found.sentence_carriers,
+            stories=found.carriers,
             sentence_count=sum(len(s) for s in by_article.values()),
-            health=with_used(gathered.health, found.cited(picks), gathered.source_of),
             window=window.as_tuple() if window else None,
         )
-    return found.mark_new(briefing, picks)
+    used = with_used(gathered.health, (ref.article_id for ref in briefing.sources), gathered.source_of)
+    return found.remembered(found.mark_new(replace(briefing, health=used), picks))
 
 
 def classify_articles(

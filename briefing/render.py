@@ -188,7 +188,7 @@ def select_sections(briefing: Briefing, sections: Sequence[str] | None) -> Brief
     numbers: dict[int, int] = {}
     for digest in kept:
         for sentence in digest.sentences:
-            for old in sentence.citations:
+            for old in (*sentence.citations, *sentence.also):
                 numbers.setdefault(old, len(numbers) + 1)
     sources = sorted(
         (replace(ref, number=numbers[ref.number]) for ref in briefing.sources if ref.number in numbers),
@@ -199,7 +199,8 @@ def select_sections(briefing: Briefing, sections: Sequence[str] | None) -> Brief
 
 def _renumbered(digest: SectionDigest, numbers: dict[int, int]) -> SectionDigest:
     sentences: tuple[KeySentence, ...] = tuple(
-        replace(s, citations=tuple(numbers[n] for n in s.citations)) for s in digest.sentences
+        replace(s, citations=tuple(numbers[n] for n in s.citations), also=tuple(numbers[n] for n in s.also))
+        for s in digest.sentences
     )
     return replace(digest, sentences=sentences)
 

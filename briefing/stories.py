@@ -13,13 +13,18 @@ confirmed with its exact Jaccard similarity.
 - Sentences: a sentence whose stem set overlaps another's by ``summary.dedupe_threshold``
   is the same sentence; the first copy (in article order) is kept, the others never reach
   the summarizer.
-- New since the previous edition: a sentence like one the previous edition printed is a
-  repeat and is dropped; a story with such a sentence was printed before, and its other
-  sentences are new developments (``KeySentence.new``).
+- New since the previous edition: the previous edition's archive keeps its printed key
+  sentences and a fingerprint of every sentence of every article it read (a 6-byte hash of
+  the set of stems of its words, so a reprinted paragraph matches whatever its punctuation
+  and case). A sentence like a printed one, or with the stem set of any sentence read then, is
+  old and dropped; a story with an old sentence is returning, and its other sentences are
+  new developments (``KeySentence.new``). A returning story with nothing new is left out.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +38,7 @@ from .archive import load_briefing
 from .errors import InputError
 from .models import Article, Briefing, Sentence
 
-__all__ = ["Stories", "find_stories", "near_duplicate_groups", "previous_key_sentences"]
+__all__ = ["Previous", "Stories", "find_stories", "near_duplicate_groups", "previous_edition"]
 
 STORY_SIMILARITY = 0.2
 SHINGLE_WORDS = 3
@@ -46,9 +51,21 @@ SENTENCE_BANDS = (32, 4)
 NUM_PERM = 128
 #: Candidates confirmed per set; LSH rarely returns more unless the input is thousands of near-repeats.
 MAX_CANDIDATES = 16
+#: Bytes of a sentence fingerprint: 48 bits, so a false match among the previous edition's
+#: few thousand sentences has odds of about 1 in 10^10, at 8 characters each in the archive.
+FINGERPRINT_BYTES = 6
 _WORD = re.compile(r"\w+")
 
 SentenceKey = tuple[str, int]  # (article id, sentence index)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the previous edition showed: the sentences it printed, and the fingerprints of
+    every sentence of the articles it read (printed or not)."""
+
+    printed: tuple[str, ...] = ()
+    fingerprints: frozenset[bytes] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -61,18 +78,16 @@ class Stories:
     sentence_carriers: Mapping[SentenceKey, tuple[str, ...]]
     #: sentences not to print: later copies of a kept sentence, or printed last edition
     repeats: frozenset[SentenceKey]
-    #: sentences of a story the previous edition printed, which it did not print
+    #: sentences of a story the previous edition showed, which were not in it
     new: frozenset[SentenceKey]
+    #: fingerprints of every sentence of this edition, for the next edition to compare with
+    fingerprints: frozenset[bytes] = frozenset()
 
     def without_repeats(self, pools: Mapping[str, Sequence[Sentence]]) -> dict[str, list[Sentence]]:
         return {
             section: [s for s in pool if (s.article_id, s.index) not in self.repeats]
             for section, pool in pools.items()
         }
-
-    def cited(self, picks: Mapping[str, Sequence[Sentence]]) -> set[str]:
-        """Ids of every article the picked sentences will cite."""
-        return {aid for chosen in picks.values() for s in chosen for aid in self.sentence_carriers.get(_key(s), (s.article_id,))}
 
     def mark_new(self, briefing: Briefing, picks: Mapping[str, Sequence[Sentence]]) -> Briefing:
         """The briefing with its new developments flagged (compose does not know about them)."""
@@ -85,33 +100,48 @@ class Stories:
         )
         return replace(briefing, sections=sections)
 
+    def remembered(self, briefing: Briefing) -> Briefing:
+        """The briefing carrying this edition's sentence fingerprints into its archive."""
+        packed = base64.b64encode(b"".join(sorted(self.fingerprints))).decode("ascii")
+        return replace(briefing, sentence_fingerprints=packed)
+
 
 def find_stories(
     articles: Sequence[Article],
     by_article: Mapping[str, Sequence[Sentence]],
-    previous: Sequence[str] = (),
+    previous: Previous = Previous(),
     sentence_similarity: float = 0.6,
 ) -> Stories:
     """Stories, sentence repeats and new developments of this edition's articles."""
     groups = near_duplicate_groups([shingles(a.text) for a in articles], STORY_SIMILARITY, STORY_BANDS)
     carriers = {articles[i].id: tuple(articles[j].id for j in group) for group in groups for i in group}
     sentences = [s for a in articles for s in by_article.get(a.id, ())]
-    stems = [frozenset(nlp.stems(text)) for text in [*(s.text for s in sentences), *previous]]
+    stems = [frozenset(nlp.stems(text)) for text in [*(s.text for s in sentences), *previous.printed]]
     usable = [st if len(st) >= MIN_SENTENCE_STEMS else frozenset() for st in stems]
+    prints = [fingerprint(s.text) for s in sentences]
+    old = {i for i, mark in enumerate(prints) if mark in previous.fingerprints}  # read verbatim last time
     repeats: set[SentenceKey] = set()
-    printed_before: set[SentenceKey] = set()
     sentence_carriers: dict[SentenceKey, tuple[str, ...]] = {}
     for group in near_duplicate_groups(usable, sentence_similarity, SENTENCE_BANDS):
-        current = [sentences[i] for i in group if i < len(sentences)]
-        if len(current) < len(group):  # the previous edition printed one of them
-            printed_before.update(_key(s) for s in current)
-            repeats.update(_key(s) for s in current)
+        current = [i for i in group if i < len(sentences)]
+        if len(current) < len(group) or old.intersection(current):  # like a sentence the previous edition had
+            old.update(current)
         elif current:
-            repeats.update(_key(s) for s in current[1:])
-            sentence_carriers[_key(current[0])] = tuple(dict.fromkeys(s.article_id for s in current))
-    returning = {aid for s in printed_before for aid in carriers.get(s[0], (s[0],))}
+            repeats.update(_key(sentences[i]) for i in current[1:])
+            sentence_carriers[_key(sentences[current[0]])] = tuple(dict.fromkeys(sentences[i].article_id for i in current))
+    # only a sentence long enough to mean something makes a story returning; once it returns, its
+    # short old sentences ("He said so.") are old too, and what is left is new
+    returning = {aid for i in old if usable[i] for aid in carriers.get(sentences[i].article_id, (sentences[i].article_id,))}
+    repeats.update(_key(sentences[i]) for i in old if sentences[i].article_id in returning)
     new = {_key(s) for s in sentences if s.article_id in returning and _key(s) not in repeats}
-    return Stories(carriers, sentence_carriers, frozenset(repeats), frozenset(new))
+    return Stories(carriers, sentence_carriers, frozenset(repeats), frozenset(new), frozenset(filter(None, prints)))
+
+
+def fingerprint(text: str) -> bytes:
+    """A sentence's identity across editions: the set of stems of all its words (stop words
+    too, so "He said so." has one), hashed short; b"" for a sentence without words."""
+    stems = sorted(set(nlp.stems(text, drop_stop_words=False)))
+    return hashlib.blake2b(" ".join(stems).encode("utf-8"), digest_size=FINGERPRINT_BYTES).digest() if stems else b""
 
 
 def near_duplicate_groups(
@@ -159,18 +189,31 @@ def shingles(text: str) -> frozenset[str]:
     return frozenset(" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1))
 
 
-def previous_key_sentences(out_dir: Path, edition: date, warn: Callable[[str], None]) -> tuple[str, ...]:
-    """The key sentences of the latest archived edition before ``edition`` in ``out_dir``."""
+def previous_edition(out_dir: Path, edition: date, warn: Callable[[str], None]) -> Previous:
+    """What the latest archived edition before ``edition`` in ``out_dir`` showed. An archive
+    from before fingerprints were kept gives only its printed sentences."""
     earlier = [(day, path) for path in out_dir.glob("briefing-*.json") if (day := _edition_of(path)) and day < edition]
     if not earlier:
-        return ()
+        return Previous()
     path = max(earlier)[1]
     try:
         briefing = load_briefing(path)
     except InputError as exc:
         warn(f"{exc}; nothing is marked new")
-        return ()
-    return tuple(k.text for section in briefing.sections for k in section.sentences)
+        return Previous()
+    printed = tuple(k.text for section in briefing.sections for k in section.sentences)
+    try:
+        return Previous(printed, _unpacked(briefing.sentence_fingerprints))
+    except ValueError:  # base64's binascii.Error included
+        warn(f"{path}: damaged sentence_fingerprints; only the sentences it printed count as old")
+        return Previous(printed)
+
+
+def _unpacked(packed: str) -> frozenset[bytes]:
+    raw = base64.b64decode(packed, validate=True)
+    if len(raw) % FINGERPRINT_BYTES:
+        raise ValueError("a partial fingerprint")
+    return frozenset(raw[i:i + FINGERPRINT_BYTES] for i in range(0, len(raw), FINGERPRINT_BYTES))
 
 
 def _edition_of(path: Path) -> date | None:

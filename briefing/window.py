@@ -2,7 +2,8 @@
 
 By default an edition covers the ``window.hours`` (24) hours before ``window.cutoff_hour``
 (06:00) of its date in ``window.timezone`` (UTC); ``--hours``, ``--since`` and ``--until``
-override. The window is half-open, ``[start, end)``, so an article published at 06:00 sharp
+override. Hours are real hours; a configured whole number of days runs from cutoff to cutoff
+on the wall clock, so editions meet across a DST changeover (see ``_before``). The window is half-open, ``[start, end)``, so an article published at 06:00 sharp
 belongs to the next edition, never to two.
 
 Dates:
@@ -37,7 +38,10 @@ FIRST_SEEN_FILE = "first-seen.json"
 #: Records older than this are forgotten, so the file stays small; no feed repeats items this old.
 FIRST_SEEN_KEEP = timedelta(days=60)
 _DAY = timedelta(days=1)
-
+#: A window's bounds stay a year inside what datetime holds (years 1 to 9999), so every date
+#: compared with it, every in-window time shown in any zone and the record ages stay representable.
+_EARLIEST = datetime(2, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9998, 12, 31, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -74,12 +78,30 @@ def edition_window(
     if not 0 <= config.cutoff_hour <= 23:
         raise ConfigError(f"window.cutoff_hour: expected 0 to 23, not {config.cutoff_hour}")
     tz = zone(config)
-    end = _aware(until, tz) if until else datetime.combine(edition, time(config.cutoff_hour), tz)
-    span = timedelta(hours=config.hours if hours is None else hours)
-    start = _aware(since, tz) if since else end - span
+    try:
+        end = _aware(until, tz) if until else datetime.combine(edition, time(config.cutoff_hour), tz)
+        span = timedelta(hours=config.hours if hours is None else hours)
+        start = _aware(since, tz) if since else _before(end, span, calendar=hours is None and span % _DAY == timedelta(0))
+        representable = _EARLIEST <= start and end <= _LATEST
+    except (OverflowError, ValueError):  # timedelta(hours=1e12) or nan; 0001-01-01T03:00 less 24 hours
+        representable = False
+    if not representable:
+        raise ConfigError("edition window is out of range: its bounds must lie between the years 2 and 9998 "
+                          "and its length must be a finite number of hours")
     if span <= timedelta(0) or start >= end:
         raise ConfigError(f"edition window is empty: {start.isoformat()} is not before {end.isoformat()}")
     return Window(start, end)
+
+
+def _before(end: datetime, span: timedelta, *, calendar: bool) -> datetime:
+    """``span`` before ``end``. Hours are real hours, counted in UTC: ``--hours 5`` is five
+    hours also across a DST changeover (aware arithmetic in one zone counts the wall clock).
+    A configured window of whole days (the default 24 hours) is ``calendar`` days back on the
+    wall clock instead, so each edition starts at the cutoff where the one before ended,
+    23 or 25 real hours on a changeover day, with no hour missed or covered twice."""
+    if calendar:
+        return end - span
+    return (end.astimezone(timezone.utc) - span).astimezone(end.tzinfo)
 
 
 def parse_moment(text: str | None, config: WindowConfig, option: str = "date") -> datetime | None:
@@ -98,7 +120,7 @@ def in_window(published: datetime, window: Window) -> bool:
     """Inside ``[start, end)``; a midnight-UTC date counts as its whole day (see module doc)."""
     published = _aware(published, timezone.utc)
     if _is_day_only(published):
-        return published < window.end and published + _DAY > window.start
+        return published < window.end and window.start - published < _DAY  # never published + 1 day: 9999-12-31 has none
     return window.start <= published < window.end
 
 

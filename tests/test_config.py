@@ -91,6 +91,23 @@ def test_password_never_from_file_and_never_shown(tmp_path: Path) -> None:
         ("", {"BRIEFING_DATADIR": "/srv"}, "BRIEFING_DATADIR: unknown .*did you mean BRIEFING_DATA_DIR"),
         ("", {"BRIEFING_MAIL_SECRETS": "x" * 20}, "BRIEFING_MAIL_SECRETS: unknown .*did you mean BRIEFING_MAIL_SECRET"),
         ("", {"BRIEFING_NOTHING_LIKE_IT": "1"}, r"BRIEFING_NOTHING_LIKE_IT: unknown environment variable \(it names no"),
+        ("[http]\nconcurrency = 0\n", {}, "http.concurrency: expected 1 or more, not 0"),
+        ("[http]\nper_host = 0\n", {}, "http.per_host: expected 1 or more, not 0"),
+        ("[http]\ntimeout = -1\n", {}, "http.timeout: expected a number of seconds more than 0, not -1"),
+        ("", {"BRIEFING_HTTP_TIMEOUT": "inf"}, "http.timeout: expected a number of seconds more than 0, not inf"),
+        ("[http]\nmax_redirects = -1\n", {}, "http.max_redirects: expected 0 or more, not -1"),
+        ("", {"BRIEFING_HTTP_MAX_BYTES": "-5"}, "http.max_bytes: expected 1 or more, not -5"),
+        ("[http]\nstale_days = 0\n", {}, "http.stale_days: expected 1 or more, not 0"),
+        ("[http]\nhost_failures = -1\n", {}, "http.host_failures: expected 0 or more, not -1"),
+        ("[http]\ncache_days = -1\n", {}, "http.cache_days: expected 0 or more, not -1"),
+        ("[http]\nhost_budget = -1\n", {}, "http.host_budget: expected a number of seconds, 0 or more, not -1"),
+        ("[[sources]]\nname = 'A'\nurl = 'a.xml'\nlimit = -1\n", {}, r"sources\[0\].limit: expected 1 or more, not -1"),
+        ("[[sources]]\nname = 'A'\nurl = 'a.xml'\nlimit = 0\n", {}, r"sources\[0\].limit: expected 1 or more, not 0"),
+        ("[[sources]]\nname = 'A'\nurl = 'a.xml'\nsection = 'sport'\n", {},
+         r"sources\[0\].section: unknown section 'sport'; expected one of diplomacy, military, domestic"),
+        ("[[sources]]\nurl = 'a.xml'\n", {}, r"^sources\[0\]: missing required key\(s\) name$"),
+        ("[[sources]]\nname = 'A'\n", {}, r"^sources\[0\]: missing required key\(s\) url$"),
+        ("[[sources]]\nname = ' '\nurl = 'a.xml'\n", {}, r"sources\[0\].name: expected a non-empty string"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, env: dict[str, str], message: str) -> None:
@@ -130,3 +147,9 @@ def test_unreadable_secret_file_is_named(tmp_path: Path) -> None:
 def test_window_hours_take_fractions_like_the_hours_flag(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, "[window]\nhours = 1.5\n"), env={}).window.hours == 1.5
     assert load_config(None, env={"BRIEFING_WINDOW_HOURS": "0.25"}).window.hours == 0.25
+
+
+def test_a_source_may_hint_a_section_the_config_adds(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[sections]]\nid = 'economy'\nterms = ['tariff']\n"
+                           "[[sources]]\nname = 'Markets'\nurl = 'm.xml'\nsection = 'economy'\nlimit = 1\n")
+    assert load_config(path, env={}).sources[0].section == "economy"

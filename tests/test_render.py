@@ -24,10 +24,12 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from pypdf import PdfReader
 
 from briefing.config import RenderConfig
 from briefing.errors import RenderError
+from briefing.health import grouped_errors
 from briefing.models import Briefing, KeySentence, SectionDigest, SourceHealth, SourceRef
 from briefing.render import (
     check_pdf_backend,
@@ -171,6 +173,56 @@ def test_text_wraps_cites_and_lists_sources(briefing: Briefing, config: RenderCo
     assert "Nothing in today's sources was filed under Domestic." in text
     assert text.index("DIPLOMACY") < text.index("MILITARY") < text.index("DOMESTIC") < text.index("\nSOURCES")
     assert "Kestrel Post: timed out after 10 s" in text
+
+
+def test_text_health_box_tells_two_feeds_of_one_host_apart(briefing: Briefing, config: RenderConfig) -> None:
+    """A name longer than the 26-character column gets a line of its own, whole: cut to 26
+    characters, these two both read ``http://127.0.0.1:8000/wor…``-like and cannot be told apart."""
+    feeds = ("http://127.0.0.1:8000/world/rss.xml", "http://127.0.0.1:8000/world-politics/rss.xml")
+    health = (*(SourceHealth(name, seen=3, in_window=2, used=1) for name in feeds), SourceHealth("Kestrel Post", seen=5))
+    rows = render_text(replace(briefing, health=health), config).split("SOURCE HEALTH")[1].splitlines()[3:]
+    assert rows[:5] == [
+        f"  {feeds[0]}",
+        f"  {'':26} {3:5d} {2:10d} {1:5d} {0:7d}  -",
+        f"  {feeds[1]}",
+        f"  {'':26} {3:5d} {2:10d} {1:5d} {0:7d}  -",
+        f"  {'Kestrel Post':26} {5:5d} {0:10d} {0:5d} {0:7d}  -",
+    ]
+
+
+def test_health_errors_are_few_lines_in_every_format(briefing: Briefing, config: RenderConfig) -> None:
+    """500 failed pages of one feed are one grouped line, three addresses and a count, not 47 kB."""
+    cause = "HTTP 404 Not Found; using the feed's summary instead"
+    errors = grouped_errors([(f"http://flaky.example/p{i}.html", cause) for i in range(500)])
+    capped = replace(briefing, health=(SourceHealth("Flaky", seen=500, in_window=500, errors=errors, error_count=500),))
+    line = f"500 × {cause}: http://flaky.example/p0.html, http://flaky.example/p1.html, http://flaky.example/p2.html and 497 more"
+    assert errors == (line,)
+    box = render_text(capped, config).split("SOURCE HEALTH")[1]
+    assert len(box) < 600 and line in flat(box) and f"{500:7d}  -" in box
+    html = render_html(capped, config)
+    assert str(escape(line)) in flat(html) and "p3.html" not in html and ">500</td>" in html
+    pdf = flat(" ".join(page.extract_text() for page in PdfReader(BytesIO(render_pdf(capped, config))).pages))
+    assert "and 497 more" in pdf and "p3.html" not in pdf
+
+
+def test_other_outlets_of_a_story_follow_the_citations_in_every_format(
+    briefing: Briefing, config: RenderConfig, tmp_path: Path
+) -> None:
+    """A sentence cites the outlets that carried it; the story's other outlets are "also"."""
+    from briefing.archive import load_briefing, save_briefing
+
+    first = briefing.sections[0]
+    also = replace(briefing, sections=(replace(first, sentences=(replace(first.sentences[1], also=(1,)),)),
+                                       *briefing.sections[1:]))
+    assert load_briefing(save_briefing(also, tmp_path / "briefing.json")).sections == also.sections  # send renders these
+    assert "dual-use components in three cargoes. [3] (also [1])" in flat(render_text(also, config))
+    html = render_html(also, config)
+    assert re.search(r'>\[3\]</a> \(also <a class="cite" href="#source-1"[^>]*>\[1\]</a>\)', html)
+    pdf = flat(" ".join(page.extract_text() for page in PdfReader(BytesIO(render_pdf(also, config))).pages))
+    assert "(also [1])" in pdf
+    diplomacy = select_sections(also, ["diplomacy"])  # renumbered: [3] is met first, then [1]
+    assert [(k.citations, k.also) for k in diplomacy.sections[0].sentences] == [((1,), (2,))]
+    assert [ref.article_id for ref in diplomacy.sources] == ["a3", "a1"]
 
 
 def test_text_golden(briefing: Briefing, config: RenderConfig) -> None:

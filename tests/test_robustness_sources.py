@@ -57,16 +57,18 @@ def secret(tmp_path: Path) -> Path:
     return path
 
 
-def build(tmp_path: Path, sources: list[str], timeout: float = 1.0) -> tuple[int, str, list[str]]:
-    """Exit code, the text edition (or ""), and the warning lines of one build."""
+def build(tmp_path: Path, sources: list[str], timeout: float = 1.0, options: tuple[str, ...] = ()) -> tuple[int, str, list[str]]:
+    """Exit code, the text edition (or ""), and the warning lines of one build (with ``-v``,
+    the per-source info lines too)."""
     env = {"BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path / "data"), "BRIEFING_HTTP_TIMEOUT": str(timeout),
            "BRIEFING_HTTP_MAX_BYTES": "1000000"}
-    args = ["build", "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt"]
+    args = ["build", "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt", *options]
     for source in sources:
         args += ["--source", source]
     result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
     out = tmp_path / "out" / "briefing-2026-11-25.txt"
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    warnings = [line for line in result.stderr.splitlines()
+                if line.startswith("warning: ") or "-v" in options and line.startswith("source ") and " seen, " not in line]
     return result.exit_code, out.read_text("utf-8") if out.exists() else "", warnings
 
 
@@ -116,13 +118,16 @@ def test_feed_links_to_private_addresses_and_files_are_never_fetched(
                "http://[::1]/ipv6-loopback", secret.as_uri()]
     items = [(f"Item {i}", link, f"Summary {i}: {STORY}") for i, link in enumerate(targets)]
     feed = server.add("/intranet.xml", rss("Links", *items), content_type="application/rss+xml")
-    code, text, warnings = build(tmp_path, [feed])
+    code, text, lines = build(tmp_path, [feed], options=("-v",))
     assert code == 0 and SECRET not in text
     assert "Drevno" in text
-    assert len(warnings) == len(targets)
-    for link, warning in zip(targets, warnings):
-        assert link.split("//")[1].split("/")[0] in warning and "using the feed's summary instead" in warning, warning
-    assert all("non-public address" in w for w in warnings[:4]) and "scheme 'file'" in warnings[4]
+    assert lines[3] == f"warning: source {feed}: more errors; counted in its health line, each listed with -v"
+    refusals = lines[:3] + lines[4:]  # past the first three, a source's errors are info lines (-v)
+    assert len(refusals) == len(targets)
+    for link, refusal in zip(targets, refusals):
+        assert refusal.removeprefix("warning: ").startswith(f"source {feed}: "), refusal
+        assert link.split("//")[1].split("/")[0] in refusal and "using the feed's summary instead" in refusal, refusal
+    assert all("non-public address" in w for w in refusals[:4]) and "scheme 'file'" in refusals[4]
 
 
 @pytest.mark.parametrize("junk", [False, True])
@@ -234,3 +239,31 @@ def test_local_feed_files_get_the_same_checks(tmp_path: Path, secret: Path) -> N
     assert code == 0 and "Drevno" in text and SECRET not in text
     assert [w.split(": ")[1] for w in warnings] == [f"source {s}" for s in sources[:3]], warnings
     assert "declares XML entities" in warnings[0] and "declares XML entities" in warnings[1] and "too large" in warnings[2]
+
+
+def atom(title: str, link: str, updated: str, summary: str) -> str:
+    return (f"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>{title}</title>"
+            f"<entry><title>{title} item</title><link href='{link}'/><id>{link}</id><updated>{updated}</updated>"
+            f"<summary>{summary}</summary></entry></feed>")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("updated", ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"])
+def test_an_item_dated_outside_what_a_datetime_holds_is_undated_not_the_end_of_the_build(
+    server: LocalServer, tmp_path: Path, updated: str
+) -> None:
+    """Year 0, or 9999-12-31 at -05:00 (year 10000 in UTC, as feedparser gives it), has no
+    datetime: such an item is undated (kept if first seen now), and the good feed rides along."""
+    good_page = server.add("/good/story.html", f"<html><head><title>Ceasefire | Herald</title></head><body><article>"
+                                               f"<h1>Ceasefire</h1><p>{STORY}</p></article></body></html>")
+    good = server.add("/good/feed.xml", rss("Herald", ("Ceasefire signed", good_page, "Summary.")),
+                      content_type="application/rss+xml")
+    odd = server.add("/odd/feed.xml", atom("Odd Times", server.url("/odd/none.html"), updated,
+                                          "Farmers in Esk blocked the highway for a third day over water rights."),
+                     content_type="application/atom+xml")
+    env = {"BRIEFING_CONFIG": "", "BRIEFING_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(main, ["build", "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats",
+                                       "txt", "--source", good, "--source", odd], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"source {odd}: 1 seen, 1 in window" in result.stderr
+    assert f"source {good}: 1 seen, 1 in window" in result.stderr

@@ -59,8 +59,12 @@ def test_two_outlets_one_story_each_sentence_once_citing_both(server: LocalServe
     lines = key_sentence_lines(text)
     assert len({line for line in lines}) == len(lines)
     shared = [w for w in WIRE[:3] if any(line.startswith(w) for line in lines)]
-    for line in lines:  # a sentence both outlets carried cites both; one only A carried cites A
-        assert line.endswith("[1][2]") if any(line.startswith(w) for w in WIRE[:3]) else re.search(r"[^\]]\[\d\]$", line)
+    for line in lines:  # a sentence both carried cites both; one only A carried cites A, and B as also reporting
+        if any(line.startswith(w) for w in WIRE[:3]):
+            assert line.endswith(" [1][2]"), line
+        else:
+            assert re.search(r" \[(\d)\] \(also \[(?!\1)\d\]\)$", line), line
+    assert any("(also" in line for line in lines)
     flat = " ".join(text.split())
     assert shared and all(flat.count(w) == 1 for w in shared)
     sources = text.split("SOURCES")[1]
@@ -83,16 +87,25 @@ def test_failing_source_is_reported_and_the_edition_goes_on(server: LocalServer,
     missing = server.url("/gone/feed.xml")
     result = build(tmp_path, "--source", good, "--source", missing, "--date", "2026-11-25")
     assert result.exit_code == 0, result.output
-    assert f"warning: source {missing}: {missing}: HTTP 404 Not Found" in result.stderr
-    assert f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: {missing}: HTTP 404 Not Found" in result.stderr
+    # the name is the address: it is not said twice
+    assert f"warning: source {missing}: HTTP 404 Not Found\n" in result.stderr
+    assert f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: HTTP 404 Not Found\n" in result.stderr
     text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
     assert "HTTP 404 Not Found" in text.split("SOURCE HEALTH")[1]
 
 
-def test_nothing_usable_from_any_source_exits_3(server: LocalServer, tmp_path: Path) -> None:
-    result = build(tmp_path, "--source", server.url("/none.xml"), "--date", "2026-11-25")
+def test_nothing_usable_from_any_source_exits_3_and_still_reports_each_source(server: LocalServer, tmp_path: Path) -> None:
+    missing, old = server.url("/none.xml"), server.add("/old.xml", rss("Old", server.url("/x.html"), "Old news",
+                                                                          "Thu, 19 Nov 2026 16:40:00 +0000"))
+    result = build(tmp_path, "--source", missing, "--source", old, "--date", "2026-11-25")
     assert result.exit_code == 3
-    assert "no usable articles inside the edition window 2026-11-24T06:00+00:00 – 2026-11-25T06:00+00:00" in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-3:] == [
+        f"source {missing}: 0 seen, 0 in window, 0 used; 1 error: HTTP 404 Not Found",
+        f"source {old}: 1 seen, 0 in window, 0 used",
+        "error: no usable articles inside the edition window 2026-11-24T06:00+00:00 – 2026-11-25T06:00+00:00; "
+        "nothing to brief",
+    ]
 
 
 def test_configured_sources_and_new_since_yesterday(server: LocalServer, tmp_path: Path) -> None:
@@ -143,3 +156,74 @@ def test_bad_window_option_names_itself(tmp_path: Path) -> None:
     result = build(tmp_path, "--since", "garbage")
     assert result.exit_code == 2
     assert "--since: not an ISO 8601 date or date-time: 'garbage'" in result.stderr
+
+
+STORY = [*WIRE, "Observers from Kestrel said the first convoy of monitors would leave Valdor on Friday morning.",
+         "Kestrel's foreign minister said the agreement was the best chance for peace in a decade."]
+FLOODS = ["Selvana declared a state of emergency after the River Ormen burst its banks in three provinces.",
+          "More than 38,000 people left their homes and the main railway line to the south was cut."]
+DEVELOPMENTS = ["Velmora's army said on Wednesday that the first tank battalion had left the Sava front.",
+                "Ostravia's parliament will vote on the ceasefire agreement on Monday, its speaker told reporters."]
+
+
+def test_a_republished_story_is_not_repeated_and_a_follow_up_shows_only_what_is_new(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    """Day 1 prints one sentence of the story; day 2 the same article comes back unchanged with
+    a new date (it is left out, not printed as all new); day 3 a follow-up reuses its paragraphs
+    and adds two (only those two are printed, marked new)."""
+    def serve(day: str, *stories: tuple[str, list[str]]) -> None:
+        items = []
+        for slug, paragraphs in stories:
+            link = server.add(f"/{slug}.html", page(slug, "Meridian", f"{day}T18:00:00+00:00", *paragraphs))
+            items.append(f"<item><title>{slug}</title><link>{link}</link><pubDate>{day}T18:00:00Z</pubDate></item>")
+        server.add("/feed.xml", f"<rss version='2.0'><channel><title>Meridian</title>{''.join(items)}</channel></rss>",
+                   content_type="application/rss+xml")
+
+    def edition(day: str) -> list[str]:
+        result = build(tmp_path, "--source", server.url("/feed.xml"), "--date", day, "--sentences", "1")
+        assert result.exit_code == 0, result.output
+        return key_sentence_lines((tmp_path / "out" / f"briefing-{day}.txt").read_text("utf-8"))
+
+    serve("2026-11-24", ("ceasefire", STORY))
+    assert any(line.startswith(tuple(STORY)) for line in edition("2026-11-25"))
+    serve("2026-11-25", ("ceasefire", STORY), ("floods", FLOODS))
+    day_two = edition("2026-11-26")
+    assert day_two and all(line.startswith(tuple(FLOODS)) for line in day_two), day_two
+    serve("2026-11-26", ("follow-up", [DEVELOPMENTS[0], *STORY[:3], DEVELOPMENTS[1], *STORY[3:]]))
+    day_three = edition("2026-11-27")
+    assert day_three and all(line.startswith(tuple(f"[NEW] {d}" for d in DEVELOPMENTS)) for line in day_three), day_three
+
+
+def test_a_bad_source_or_http_value_exits_2_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "briefing.toml"
+    config.write_text('[http]\nconcurrency = 0\n', "utf-8")
+    result = build(tmp_path, "--config", str(config), "--source", "feed.xml")
+    assert result.exit_code == 2 and "error: http.concurrency: expected 1 or more, not 0" in result.stderr
+    config.write_text('[[sources]]\nurl = "feed.xml"\n', "utf-8")
+    result = build(tmp_path, "--config", str(config))
+    assert result.exit_code == 2 and "error: sources[0]: missing required key(s) name" in result.stderr
+    assert "__init__" not in result.stderr
+
+
+def test_a_feed_whose_pages_all_fail_gets_a_few_lines_not_one_per_page(server: LocalServer, tmp_path: Path) -> None:
+    """60 item pages answer 404: three warnings and a pointer to -v, one grouped health line,
+    and a short box, instead of 60 of each."""
+    items = "".join(f"<item><title>Item {i}</title><link>{server.url(f'/gone/{i}.html')}</link>"
+                    f"<pubDate>Tue, 24 Nov 2026 18:00:00 +0000</pubDate><description>{WIRE[i % 4]}</description></item>"
+                    for i in range(60))
+    feed = server.add("/flaky.xml", f"<rss version='2.0'><channel><title>Flaky</title>{items}</channel></rss>",
+                      content_type="application/rss+xml")
+    result = build(tmp_path, "--source", feed, "--date", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert sum(1 for h in server.hits if h.startswith("/gone/")) == 60
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 4 and warnings[-1].endswith("more errors; counted in its health line, each listed with -v")
+    cause = "HTTP 404 Not Found; using the feed's summary instead"
+    pages = ", ".join(server.url(f"/gone/{i}.html") for i in range(3))
+    assert f"source {feed}: 60 seen, 60 in window, " in result.stderr
+    assert f"; 60 errors: 60 × {cause}: {pages} and 57 more\n" in result.stderr
+    box = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8").split("SOURCE HEALTH")[1]
+    assert len(box) < 800 and "and 57 more" in " ".join(box.split())
+    verbose = build(tmp_path, "--source", feed, "--date", "2026-11-25", "-v")
+    assert all(f"{server.url(f'/gone/{i}.html')}: {cause}" in verbose.stderr for i in range(60))  # none is lost

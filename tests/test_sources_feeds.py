@@ -271,3 +271,64 @@ def test_fetcher_can_be_passed_in(server: LocalServer, tmp_path: Path) -> None:
         gathered = collect_sources(config_for(tmp_path, SourceDef("T", feed)), (), WINDOW, warn=print, fetcher=fetcher)
         assert fetcher.stats.downloads == 2
     assert len(gathered.articles) == 1 and any((tmp_path / "mine").iterdir())
+
+
+def test_errors_are_grouped_by_cause_and_capped() -> None:
+    from briefing.health import grouped_errors
+
+    errors = [("http://a.example/1", "timeout after 1 s"), ("", "not a readable feed (no items)"),
+              ("http://a.example/2", "timeout after 1 s"), ("http://a.example/3", "HTTP 500 Internal Server Error"),
+              ("http://a.example/4", "HTTP 403 Forbidden"), ("http://a.example/5", "HTTP 410 Gone"),
+              ("http://a.example/6", "HTTP 410 Gone")]
+    assert grouped_errors(errors) == (
+        "2 × timeout after 1 s: http://a.example/1, http://a.example/2",
+        "not a readable feed (no items)",
+        "http://a.example/3: HTTP 500 Internal Server Error",
+        "and 3 more errors with 2 other causes",
+    )
+    assert grouped_errors([]) == ()
+
+
+def test_a_feed_linking_to_a_stalling_host_falls_back_to_its_summaries_without_waiting_for_each(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    items = [(f"Story {i}", server.add(f"/stall/{i}", page("S", "Text."), delay=3.0), IN_WINDOW,
+              f"Summary {i}: the minister spoke in Castrel.") for i in range(20)]
+    feed = server.add("/feed.xml", rss("Stalling", items))
+    gathered, warnings = collect(config_for(tmp_path, cli_source(feed), per_host=1, host_failures=2))
+    assert sum(server.hits[f"/stall/{i}"] for i in range(20)) == 2
+    assert len(gathered.articles) == 20 and gathered.articles[5].paragraphs == ("Summary 5: the minister spoke in Castrel.",)
+    fallback = "; using the feed's summary instead"
+    skipped = [server.url(f"/stall/{i}") for i in range(2, 5)]
+    assert gathered.health[0].errors == (
+        f"2 × timeout after 0.5 s{fallback}: {server.url('/stall/0')}, {server.url('/stall/1')}",
+        f"18 × not fetched: 127.0.0.1:{server.port} timed out or refused the connection 2 times in a row (http.host_failures){fallback}: "
+        f"{', '.join(skipped)} and 15 more",
+    )
+    assert gathered.health[0].error_count == 20 and len(warnings) == 4
+
+
+def test_cache_entries_unused_for_cache_days_are_pruned_after_a_run(server: LocalServer, tmp_path: Path) -> None:
+    import os
+    import time
+
+    story = server.add("/s", page("S", "Text of the story in Castrel."), etag='"p"')
+    feed = server.add("/feed.xml", rss("T", [("S", story, IN_WINDOW, "s")]), etag='"1"')
+    config = config_for(tmp_path, cli_source(feed), cache_days=30)
+    collect(config)
+    cache = tmp_path / "data" / "cache"
+    used = sorted(cache.iterdir())
+    assert len(used) == 2  # the feed and its page
+    month_ago = time.time() - 40 * 86400
+    forgotten = cache / ("0" * 64 + ".http")
+    forgotten.write_bytes(b'{"etag": "x"}\n')
+    crashed = cache / ".tmp123.part"
+    crashed.write_bytes(b"half")
+    for path in (*used, forgotten, crashed):
+        os.utime(path, (month_ago, month_ago))
+    collect(config)  # the feed and its page are used again: they stay
+    assert sorted(cache.iterdir()) == used
+    forgotten.write_bytes(b'{"etag": "x"}\n')
+    os.utime(forgotten, (month_ago, month_ago))
+    collect(replace(config, http=replace(config.http, cache_days=0)))  # 0 keeps everything
+    assert forgotten.exists()

@@ -175,3 +175,37 @@ def test_get_many_is_polite_per_host_and_returns_errors_in_order(server: LocalSe
     assert server.max_in_flight == FAST.per_host
     assert [isinstance(r, FetchError) for r in results] == [i == 3 for i in range(9)]
     assert results[0].content == PAGE.encode()
+
+
+def test_a_host_that_keeps_timing_out_is_given_up_after_host_failures(server: LocalServer) -> None:
+    """20 pages that stall: after 2 timeouts in a row the host's other 18 are not requested
+    (counted by the server), each failing at once with the same cause."""
+    urls = [server.add(f"/stall/{i}", PAGE, delay=3.0) for i in range(20)]
+    with fetcher(HttpConfig(timeout=0.2, per_host=1, host_failures=2, allow_private=True)) as client:
+        results = client.get_many(urls)
+    assert sum(server.hits.values()) == 2 and client.stats.skipped == 18
+    causes = [r.cause for r in results if isinstance(r, FetchError)]
+    assert causes[:2] == ["timeout after 0.2 s"] * 2
+    assert set(causes[2:]) == {f"not fetched: 127.0.0.1:{server.port} timed out or refused the connection 2 times in a row (http.host_failures)"}
+
+
+def test_an_answer_resets_the_count_and_zero_never_gives_up(server: LocalServer) -> None:
+    stall = [server.add(f"/stall/{i}", PAGE, delay=3.0) for i in range(4)]
+    urls = [stall[0], server.url("/missing"), *stall[1:]]  # a 404 is an answer: the host is there
+    with fetcher(HttpConfig(timeout=0.2, per_host=1, host_failures=2, allow_private=True)) as client:
+        client.get_many(urls)
+    assert server.hits["/missing"] == 1 and sum(server.hits[f"/stall/{i}"] for i in range(4)) == 3
+    server.hits.clear()
+    with fetcher(HttpConfig(timeout=0.2, per_host=1, host_failures=0, host_budget=0, allow_private=True)) as client:
+        client.get_many(stall)
+    assert sum(server.hits.values()) == 4 and client.stats.skipped == 0
+
+
+def test_a_slow_host_stops_at_its_time_budget(server: LocalServer) -> None:
+    """Each answer comes in time (0.2 s of a 2 s timeout), but after 0.5 s of requests in all
+    the host's other pages are skipped: at most 3 of the 20 are requested."""
+    urls = [server.add(f"/slow/{i}", PAGE, delay=0.2) for i in range(20)]
+    with fetcher(HttpConfig(timeout=2, per_host=1, host_budget=0.5, allow_private=True)) as client:
+        results = client.get_many(urls)
+    assert 1 <= sum(server.hits.values()) <= 3 and client.stats.skipped == 20 - sum(server.hits.values())
+    assert str(results[-1]).endswith(f"not fetched: 127.0.0.1:{server.port} has used its 0.5 s of requests (http.host_budget)")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from briefing.archive import archive_path, save_briefing
-from briefing.models import Article, Briefing, KeySentence, SectionDigest
+from briefing.models import Article, Briefing, KeySentence, SectionDigest, Sentence
 from briefing.sentences import split_articles
-from briefing.stories import find_stories, near_duplicate_groups, previous_key_sentences, shingles
+from briefing.stories import Previous, find_stories, near_duplicate_groups, previous_edition, shingles
 
 WIRE = [
     "The leaders of Velmora and Ostravia agreed on Tuesday to a framework for a ceasefire along their disputed border.",
@@ -59,7 +60,7 @@ def test_previously_printed_sentences_drop_and_the_rest_of_their_story_is_new() 
     follow_up = article("f", WIRE[2], "Monitors from the Concord of Nations arrived in Drevno on Wednesday morning.")
     other = article("o", "Selvana declared a state of emergency after the River Ormen burst its banks.")
     by_article = split_articles([follow_up, other])
-    stories = find_stories([follow_up, other], by_article, previous=[WIRE[2]])
+    stories = find_stories([follow_up, other], by_article, previous=Previous(printed=(WIRE[2],)))
     assert stories.repeats == {("f", 0)}
     assert stories.new == {("f", 1)}
     picks = {"military": [by_article["f"][1]], "domestic": [by_article["o"][0]]}
@@ -71,7 +72,6 @@ def test_previously_printed_sentences_drop_and_the_rest_of_their_story_is_new() 
     )
     marked = stories.mark_new(briefing, picks)
     assert [[k.new for k in s.sentences] for s in marked.sections] == [[True], [False]]
-    assert stories.cited(picks) == {"f", "o"}
 
 
 def test_near_duplicate_groups_chain_and_skip_empty_sets() -> None:
@@ -98,12 +98,96 @@ def test_previous_edition_is_the_latest_archive_before_this_one(tmp_path: Path) 
     edition(date(2026, 11, 24), "Yesterday.")
     edition(date(2026, 11, 25), "Today, an earlier run.")
     (tmp_path / "briefing-notes.json").write_text("{}", "utf-8")
-    assert previous_key_sentences(tmp_path, date(2026, 11, 25), print) == ("Yesterday.",)
-    assert previous_key_sentences(tmp_path, date(2026, 11, 23), print) == ()
+    assert previous_edition(tmp_path, date(2026, 11, 25), print) == Previous(printed=("Yesterday.",))
+    assert previous_edition(tmp_path, date(2026, 11, 23), print) == Previous()
     archive_path(tmp_path, date(2026, 11, 24)).write_text("{broken", "utf-8")
     warnings: list[str] = []
-    assert previous_key_sentences(tmp_path, date(2026, 11, 25), warnings.append) == ()
+    assert previous_edition(tmp_path, date(2026, 11, 25), warnings.append) == Previous()
     assert "not a readable briefing archive" in warnings[0]
     archive_path(tmp_path, date(2026, 11, 24)).write_text("[]", "utf-8")
-    assert previous_key_sentences(tmp_path, date(2026, 11, 25), warnings.append) == ()
+    assert previous_edition(tmp_path, date(2026, 11, 25), warnings.append) == Previous()
     assert "not a readable briefing archive" in warnings[1]
+
+
+STORY = [*WIRE, "Observers from Kestrel said the first convoy of monitors would leave Valdor on Friday morning.",
+         "He said it was so."]
+FOLLOW_UP = ["Velmora's army said on Wednesday that the first tank battalion had left the Sava front under the ceasefire.",
+             "Ostravia's parliament will vote on the framework on Monday, its speaker told reporters in Valdor."]
+
+
+def yesterday(*articles: Article, printed: tuple[str, ...] = (WIRE[0],)) -> Previous:
+    """What yesterday's edition keeps of ``articles`` (one of their sentences printed)."""
+    fingerprints = find_stories(list(articles), split_articles(list(articles))).fingerprints
+    return Previous(printed, fingerprints)
+
+
+def test_a_republished_unchanged_article_is_not_repeated() -> None:
+    before = yesterday(article("old", *STORY))
+    again = article("again", *(p.replace("Tuesday", "Tuesday,") for p in STORY))  # a new address, punctuation touched up
+    by_article = split_articles([again])
+    stories = find_stories([again], by_article, before)
+    assert stories.repeats == {(s.article_id, s.index) for s in by_article["again"]}
+    assert stories.new == frozenset()
+    assert stories.without_repeats({"military": by_article["again"]}) == {"military": []}
+
+
+def test_a_follow_up_reusing_old_paragraphs_marks_only_its_new_sentences() -> None:
+    before = yesterday(article("old", *STORY))
+    follow_up = article("f", FOLLOW_UP[0], *STORY[1:4], FOLLOW_UP[1], "He said it was so.")
+    other = article("o", "Selvana declared a state of emergency after the River Ormen burst its banks.")
+    by_article = split_articles([follow_up, other])
+    stories = find_stories([follow_up, other], by_article, before)
+    texts = {(s.article_id, s.index): s.text for s in by_article["f"] + by_article["o"]}
+    assert {texts[k] for k in stories.new} == set(FOLLOW_UP)
+    assert {texts[k] for k in stories.repeats} == {*STORY[1:4], "He said it was so."}
+    assert ("o", 0) not in stories.new | stories.repeats  # another story: neither old nor a development
+
+
+def test_a_short_sentence_alone_never_makes_a_story_returning() -> None:
+    before = yesterday(article("old", "He said it was so.", "Farmers in Esk blocked the highway for a third day."))
+    fresh = article("n", "The Tamsin dam talks stalled again on Wednesday in Mirenne.", "He said it was so.")
+    stories = find_stories([fresh], split_articles([fresh]), before)
+    assert stories.repeats == frozenset() and stories.new == frozenset()
+
+
+def test_fingerprints_reach_the_next_edition_through_the_archive(tmp_path: Path) -> None:
+    articles = [article("a", *STORY), article("b", *FOLLOW_UP)]
+    found = find_stories(articles, split_articles(articles))
+    assert len(found.fingerprints) == len(STORY) + len(FOLLOW_UP)
+    briefing = found.remembered(Briefing(
+        title="T", edition=date(2026, 11, 24), generated_at=datetime(2026, 11, 24, tzinfo=timezone.utc),
+        sections=(SectionDigest("d", "D", (KeySentence(WIRE[0], (1,)),)),), sources=(), article_count=2,
+        sentence_count=8))
+    path = save_briefing(briefing, archive_path(tmp_path, date(2026, 11, 24)))
+    assert len(briefing.sentence_fingerprints) == 8 * len(found.fingerprints)  # 8 characters a sentence
+    assert previous_edition(tmp_path, date(2026, 11, 25), print) == Previous((WIRE[0],), found.fingerprints)
+
+    data = json.loads(path.read_text("utf-8"))
+    data["sentence_fingerprints"] = "not base64!"
+    path.write_text(json.dumps(data), "utf-8")
+    warnings: list[str] = []
+    assert previous_edition(tmp_path, date(2026, 11, 25), warnings.append) == Previous((WIRE[0],))
+    assert "damaged sentence_fingerprints" in warnings[0]
+    del data["sentence_fingerprints"]  # an archive from before fingerprints: its printed sentences only
+    path.write_text(json.dumps(data), "utf-8")
+    assert previous_edition(tmp_path, date(2026, 11, 25), warnings.append) == Previous((WIRE[0],))
+    assert len(warnings) == 1
+
+
+def test_a_sentence_cites_each_outlet_that_carried_it_once_and_the_rest_of_its_story_as_also() -> None:
+    from briefing.compose import compose
+    from briefing.config import load_config
+
+    a = Article(id="a", title="A", paragraphs=("x",), source="Herald")
+    b = Article(id="b", title="B", paragraphs=("x",), source="Meridian")
+    b2 = Article(id="b2", title="B2", paragraphs=("x",), source="Meridian")  # the same outlet twice: "also" once
+    c = Article(id="c", title="C", paragraphs=("x",), source="Ledger")
+    c2 = Article(id="c2", title="C2", paragraphs=("x",), source="Ledger")  # carried twice by one outlet: cited once
+    sentence = Sentence("a", 0, 0, "Only the Herald and the Ledger printed this sentence.")
+    config = load_config(None, env={})
+    briefing = compose(config, date(2026, 11, 25), datetime(2026, 11, 25, tzinfo=timezone.utc),
+                       {x.id: x for x in (a, b, b2, c, c2)}, {"military": [sentence]},
+                       carriers={("a", 0): ("a", "c", "c2")}, stories={"a": ("a", "b", "b2", "c", "c2")})
+    [key] = [k for s in briefing.sections for k in s.sentences]
+    assert (key.citations, key.also) == ((1, 2), (3,))
+    assert [ref.article_id for ref in briefing.sources] == ["a", "c", "b"]

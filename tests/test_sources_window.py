@@ -60,6 +60,30 @@ def test_bad_windows_are_configuration_errors(config: WindowConfig, options: dic
         edition_window(config, EDITION, **options)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"until": at("0001-01-01T03:00+00:00")},  # 24 hours before it is no datetime
+        {"since": at("0001-01-01T00:00+05:00")},  # year 0 in UTC
+        {"until": at("9999-12-31T23:00-05:00")},  # year 10000 in UTC
+        {"hours": 1e12},
+        {"hours": float("nan")},
+    ],
+)
+def test_a_window_datetime_cannot_hold_is_a_configuration_error(options: dict) -> None:
+    with pytest.raises(ConfigError, match="edition window is out of range"):
+        edition_window(WindowConfig(), EDITION, **options)
+
+
+def test_extreme_dates_compare_with_the_window_without_overflow() -> None:
+    """A whole day at the end of the calendar has no following day: in_window never adds one."""
+    late = Window(at("9999-12-01T00:00+00:00"), at("9999-12-31T12:00+00:00"))
+    assert in_window(at("9999-12-31T00:00+00:00"), late)
+    assert not in_window(at("9999-11-30T00:00+00:00"), late)
+    assert not in_window(at("0001-01-01T00:00+00:00"), edition_window(WindowConfig(), EDITION))
+    assert not in_window(at("9999-12-31T23:59:59-05:00"), edition_window(WindowConfig(), EDITION))
+
+
 def test_bad_moment_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="not an ISO 8601"):
         parse_moment("yesterday", WindowConfig())
@@ -123,3 +147,20 @@ def test_a_recorded_moment_without_zone_is_utc(tmp_path: Path) -> None:
     assert seen.records["old"] == datetime(2026, 11, 1, tzinfo=timezone.utc)
     assert not seen.keeps_undated("old", window)
     seen.forget_old(window.end)
+
+
+BERLIN = WindowConfig(timezone="Europe/Berlin")
+
+
+@pytest.mark.parametrize("day, hours_long", [(date(2026, 3, 29), 23), (date(2026, 10, 25), 25)])
+def test_hours_are_real_hours_across_a_dst_changeover(day: date, hours_long: int) -> None:
+    """Europe/Berlin moves its clocks on these nights: --hours 5 is still five hours, while the
+    default day-long window runs cutoff to cutoff (23 or 25 hours), meeting the edition before."""
+    window = edition_window(BERLIN, day, hours=5)
+    assert window.end.astimezone(UTC) - window.start.astimezone(UTC) == timedelta(hours=5)
+    assert window.start.tzinfo == ZoneInfo("Europe/Berlin")
+    daily = edition_window(BERLIN, day)
+    assert daily.end.astimezone(UTC) - daily.start.astimezone(UTC) == timedelta(hours=hours_long)
+    assert daily.start == edition_window(BERLIN, day - timedelta(days=1)).end
+    half = edition_window(WindowConfig(timezone="Europe/Berlin", hours=12), day)  # not whole days: real hours
+    assert half.end.astimezone(UTC) - half.start.astimezone(UTC) == timedelta(hours=12)

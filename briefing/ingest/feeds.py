@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -34,8 +35,8 @@ from lxml.etree import ParserError
 from ..config import Config, SourceDef
 from ..errors import InputError
 from ..fetch import Cache, FetchError, Fetcher, Response, host_port
-from ..health import SourceRecords
-from ..models import Article, SourceHealth, Warn
+from ..health import MAX_LISTED, SourceRecords, grouped_errors
+from ..models import Article, SourceHealth, Warn, ignore
 from ..window import FirstSeen, Window, in_window
 from .common import decode, make_article, split_paragraphs
 from .html import read_html
@@ -107,8 +108,11 @@ def collect_sources(
     *,
     warn: Warn,
     fetcher: Fetcher | None = None,
+    info: Warn = ignore,
 ) -> Gathered:
-    """Articles of every enabled source (config ``[[sources]]`` and ``--source``) inside the window."""
+    """Articles of every enabled source (config ``[[sources]]`` and ``--source``) inside the window.
+
+    A source's first errors are warnings; the rest (a feed whose pages all fail) go to ``info``."""
     sources = active_sources((*config.sources, *extra))
     if not sources:
         return Gathered()
@@ -117,7 +121,7 @@ def collect_sources(
     trusted = frozenset(host_port(s.url) for s in sources if is_url(s.url))
     with _opened(config, fetcher) as client:
         documents = load_documents(sources, client, trusted, config.http.max_bytes)
-        runs = [SourceRun(source, warn) for source in sources]
+        runs = [SourceRun(source, warn, info) for source in sources]
         for run, document in zip(runs, documents):
             run.list_items(document, window, seen, config.window.undated)
         claim_once(runs)
@@ -275,32 +279,42 @@ def html_paragraphs(markup: str) -> tuple[str, ...]:
 class SourceRun:
     """One source through one run: its items, the pages read, its errors and counts."""
 
-    def __init__(self, source: SourceDef, warn: Warn) -> None:
+    def __init__(self, source: SourceDef, warn: Warn, info: Warn = ignore) -> None:
         self.source = source
         self.name = source.name
         self.warn = warn
+        self.info = info
         self.outlet = ""
         self.fetches_pages = False
         self.seen = 0
         self.picked: list[Item] = []
         self.in_window = 0
         self.had_new = False
-        self.errors: list[str] = []
+        self.errors: list[tuple[str, str]] = []  # (address, cause)
         self.articles: list[Article] = []
 
-    def fail(self, message: str) -> None:
-        self.errors.append(message)
-        self.warn(f"source {self.name}: {message}")
+    def fail(self, message: str, address: str) -> None:
+        """Record one error; ``message`` is ``address: cause`` (or just a cause). The first few
+        are warnings; the rest are info lines (``-v``) and grouped in the health line, so a feed
+        whose 500 pages fail does not bury the run's other warnings under 500 of its own."""
+        cause = message.removeprefix(f"{address}: ") if address else message
+        if cause == message or address == self.name:  # the name already says where
+            address = ""
+        self.errors.append((address, cause))
+        line = f"source {self.name}: {address}: {cause}" if address else f"source {self.name}: {cause}"
+        if len(self.errors) == MAX_LISTED + 1:
+            self.warn(f"source {self.name}: more errors; counted in its health line, each listed with -v")
+        (self.warn if len(self.errors) <= MAX_LISTED else self.info)(line)
 
     def list_items(self, document: Document | InputError, window: Window, seen: FirstSeen, undated: str) -> None:
         """The items inside the window, newest first, at most the source's limit."""
         if isinstance(document, InputError):
-            self.fail(str(document))
+            self.fail(str(document), self.source.url)
             return
         try:
             listing = read_document(document, _host(document.url or document.origin))
         except InputError as exc:
-            self.fail(str(exc))
+            self.fail(str(exc), document.origin)
             return
         self.outlet = self.name if self.name != self.source.url else listing.outlet
         self.fetches_pages = listing.links_to_pages
@@ -319,7 +333,7 @@ class SourceRun:
             try:
                 article = self.article(item, pages)
             except InputError as exc:
-                self.fail(str(exc))
+                self.fail(str(exc), item.link or self.item_origin(item))
                 continue
             if article.published is None or in_window(article.published, window):
                 self.articles.append(article)
@@ -328,7 +342,7 @@ class SourceRun:
 
     def article(self, item: Item, pages: dict[str, Response | FetchError]) -> Article:
         page = self.fetched_page(item, pages)
-        origin = item.link or f"{self.source.url}#{item.title[:40]}"
+        origin = item.link or self.item_origin(item)
         if page is not None:
             try:
                 read = read_html(decode(page.content, page.origin), page.origin, url=page.url)[0]
@@ -336,7 +350,7 @@ class SourceRun:
             except InputError as exc:
                 if not item.paragraphs:
                     raise
-                self.fail(f"{exc}; using the feed's summary instead")
+                self.fail(f"{exc}; using the feed's summary instead", page.origin)
         if not item.paragraphs:
             raise InputError(f"{origin}: the feed item has no text")
         return self.make(item, origin, item.paragraphs, "", None, "")
@@ -352,8 +366,12 @@ class SourceRun:
             return Document.from_response(result)
         if not item.paragraphs:
             raise InputError(reason)
-        self.fail(f"{reason}; using the feed's summary instead")
+        self.fail(f"{reason}; using the feed's summary instead", result.url)
         return None
+
+    def item_origin(self, item: Item) -> str:
+        """Where an item without a link came from, for messages."""
+        return f"{self.source.url}#{item.title[:40]}"
 
     def make(self, item: Item, origin: str, paragraphs: tuple[str, ...], title: str,
              published: datetime | None, sitename: str) -> Article:
@@ -370,9 +388,8 @@ class SourceRun:
 
     def health(self, records: SourceRecords, now: datetime, stale_days: int) -> SourceHealth:
         stale = records.is_stale(self.source.url, self.had_new, now, stale_days)
-        return SourceHealth(
-            name=self.name, seen=self.seen, in_window=self.in_window, errors=tuple(self.errors), stale=stale
-        )
+        return SourceHealth(name=self.name, seen=self.seen, in_window=self.in_window,
+                            errors=grouped_errors(self.errors), stale=stale, error_count=len(self.errors))
 
 
 def claim_once(runs: Sequence[SourceRun]) -> None:
@@ -392,9 +409,20 @@ def _item(entry: feedparser.FeedParserDict, document: Document) -> Item | None:
         return None
     content = entry.get("content") or []
     markup = str(content[0].get("value", "")) if content else str(entry.get("summary", ""))
-    moment = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = datetime(*moment[:6], tzinfo=timezone.utc) if moment else None
+    published = _utc_moment(entry.get("published_parsed")) or _utc_moment(entry.get("updated_parsed"))
     return Item(key or f"{document.origin}#{title}", link, title, published, html_paragraphs(markup))
+
+
+def _utc_moment(parsed: time.struct_time | None) -> datetime | None:
+    """feedparser's UTC time as an aware datetime. A date no datetime can hold (year 0, or
+    9999-12-31 at -05:00, which is year 10000 in UTC) is no date: the item counts as undated
+    instead of ending the build with a ValueError."""
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=timezone.utc)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _item_in_window(item: Item, window: Window, seen: FirstSeen, undated: str) -> bool:
@@ -438,5 +466,7 @@ def _opened(config: Config, fetcher: Fetcher | None) -> Iterator[Fetcher]:
     if fetcher is not None:
         yield fetcher
         return
-    with Fetcher(config.http, Cache(config.data_dir / "cache")) as own:
+    cache = Cache(config.data_dir / "cache")
+    with Fetcher(config.http, cache) as own:
         yield own
+    cache.prune(config.http.cache_days)
