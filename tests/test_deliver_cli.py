@@ -142,6 +142,21 @@ def test_daily_builds_from_samples_sends_sections_and_is_safe_to_run_twice(tmp_p
     assert "Military & Security" not in outline and "Domestic Affairs" not in outline
 
 
+def test_daily_that_builds_reports_each_source_and_a_rerun_does_not(tmp_path: Path) -> None:
+    feed = ROOT / "tests" / "data" / "feeds" / "rss2.xml"
+    config = tmp_path / "briefing.toml"
+    config.write_text(f'[[sources]]\nname = "Local wire"\nurl = "{feed}"\n'
+                      f'[[sources]]\nname = "Gone"\nurl = "{tmp_path / "gone.xml"}"\n', "utf-8")
+    with smtp_server() as server:
+        env = {**delivery_env(tmp_path / "data", tmp_path / "out", server.port), "BRIEFING_CONFIG": str(config)}
+        assert cli(env, "subscribers", "add", "reader@example.org").exit_code == 0
+        first = cli(env, "send", "--date", "2026-11-25")
+        again = cli(env, "send", "--date", "2026-11-25")
+    assert first.exit_code == 0, first.output
+    assert "source Local wire: " in first.stderr and "source Gone: 0 seen" in first.stderr
+    assert again.exit_code == 0 and "source " not in again.stderr  # read from the archive: nothing fetched
+
+
 def test_unsubscribe_server_command_serves_one_click(tmp_path: Path) -> None:
     env = {**os.environ, "BRIEFING_CONFIG": "", **delivery_env(tmp_path / "data", tmp_path / "out", 25)}
     assert cli(env, "subscribers", "add", "ana@example.org").exit_code == 0

@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
-from ..cli import Reporter, common_options, load
+from ..cli import Reporter, common_options, load, report_health
 from ..config import Config
-from ..errors import ConfigError, DeliveryError
+from ..errors import ConfigError, DeliveryError, NoArticlesError
 from ..fsutil import write_requested_file
 from .db import Database
 from .ledger import Delivery, Ledger
@@ -198,7 +198,13 @@ def daily(out_dir: Path | None, config_path: Path | None, reporter: Reporter) ->
 
 def deliver(config: Config, day: date, dry_run: bool, reporter: Reporter) -> None:
     check_ready(config, dry_run=dry_run)
-    edition = load_or_build_edition(config, day, warn=reporter.warn, stage=reporter.stage)
+    try:
+        edition = load_or_build_edition(config, day, warn=reporter.warn, stage=reporter.stage)
+    except NoArticlesError as exc:  # as build does: every run that fetched reports each source
+        report_health(reporter, exc.health)
+        raise
+    if edition.built:
+        report_health(reporter, edition.briefing.health)
     with reporter.stage("deliver"):
         report = send_edition(config, edition, dry_run=dry_run, warn=reporter.warn)
     click.echo(report.summary())

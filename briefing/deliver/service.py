@@ -48,6 +48,7 @@ _UNSAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9@._+-]")
 class Edition:
     briefing: Briefing
     built_pdf: Path | None  # the whole edition's PDF when this call has just built it
+    built: bool = False  # built by this call (its source health is news), not read from the archive
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def load_or_build_edition(config: Config, edition: date, *, warn: Warn = ignore,
     options = {"stage": stage} if stage is not None else {}
     built = pipeline.build_edition(config, inputs, edition, config.out_dir, config.render.formats, warn=warn, **options)
     pdf = next((p for p in built.paths if p.suffix == ".pdf"), None)
-    return Edition(built.briefing, pdf)
+    return Edition(built.briefing, pdf, built=True)
 
 
 def send_edition(
