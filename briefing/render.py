@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import sys
 import textwrap
 from collections.abc import Sequence
 from dataclasses import replace
@@ -58,14 +57,15 @@ _MISSING_LIBRARY = re.compile(r"cannot load library '([^']+)'")
 
 
 def templates_dir(config: RenderConfig) -> Path:
-    """The theme folder: the configured one, the checkout's ``templates/`` (source tree or
-    editable install), or the copy a wheel installs under ``sys.prefix/share``."""
+    """The theme folder: the configured one, else the copy an install ships inside the
+    package (``briefing/templates``, beside this module whatever the install form:
+    a prefix, ``--user`` or ``--target`` folder), else the checkout's ``templates/``
+    (source tree or editable install), which that copy is made from."""
     if config.templates_dir is not None:
         return config.templates_dir
-    checkout = Path(__file__).resolve().parent.parent / "templates"
-    if checkout.is_dir():
-        return checkout
-    return Path(sys.prefix) / "share" / "briefing" / "templates"
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
 
 
 def render_html(briefing: Briefing, config: RenderConfig, sections: Sequence[str] | None = None) -> str:
