@@ -204,6 +204,17 @@ def test_markdown_markup_removal_is_linear(line: str) -> None:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.parametrize(("text", "expected"), [
+    (" " * 1_000_000 + "#", " " * 1_000_000 + "#"),  # indented: not a heading
+    ("> " * 500_000 + "text", "text"),
+    ("-|" * 500_000 + "x", "-|" * 500_000 + "x"),  # not a table's delimiter row
+    ("| a |\n" * 100_000, "\n" * 99_999 + "\n"),  # table rows all dropped
+])
+def test_markdown_block_markup_removal_is_linear(text: str, expected: str) -> None:
+    assert strip_markdown(text) == expected
+
+
+@pytest.mark.timeout(60)
 def test_one_giant_paragraph_is_split_in_bounded_time() -> None:
     """pysbd's time grows with the square of a paragraph's length (17 s for 160 kB, some
     minutes for this one); long paragraphs are cut at sentence ends into pieces first."""

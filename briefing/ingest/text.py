@@ -11,7 +11,10 @@ from .common import make_article, split_paragraphs
 
 FRONT_MATTER_KEYS = {"title", "source", "url", "published", "id"}
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
-_MD_HEADING = re.compile(r"^#{1,6}\s+", re.M)
+_MD_ATX_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
+_MD_SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
+_MD_QUOTE_MARKS = re.compile(r"(?: {0,3}>[ \t]?)+")
+_MD_LIST_MARKER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?=\S)")
 #: Link text and target, and emphasized text, never contain their own delimiters: a scan
 #: from one mark stops at the next, so an unclosed mark costs nothing (``.+?`` made each
 #: of 200,000 unclosed ``*`` scan to the end of the line: hours for one long line).
@@ -66,7 +69,65 @@ def front_matter(text: str, origin: str) -> tuple[dict[str, str], str]:
 
 
 def strip_markdown(body: str) -> str:
-    """Markdown to the words a reader sees: headings, links and emphasis marks go."""
-    body = _MD_HEADING.sub("", body)
+    """Markdown to the words a reader sees. A heading at the top is the title line; other
+    headings label parts of the article and are not news sentences, so they go, as do
+    tables and rules; quote and list markers go (each list item is a paragraph of its
+    own); links keep their text and emphasis its words. One pass over the lines."""
+    lines: list[str] = []
+    table = False
+    for line in body.split("\n"):
+        line = unquoted(line)
+        if table and "|" in line:
+            continue
+        table = False
+        if is_table_delimiter(line):
+            table = True
+            if lines and "|" in lines[-1]:
+                lines.pop()  # the table's header row
+        elif _MD_SETEXT_UNDERLINE.match(line) and lines and lines[-1].strip():
+            heading_seen(lines, lines.pop())
+        elif line.lstrip().startswith("|") or is_rule(line):
+            lines.append("")
+        elif _MD_ATX_HEADING.match(line):
+            heading_seen(lines, atx_heading_text(line))
+        elif item := _MD_LIST_MARKER.match(line):
+            lines.extend(("", line[item.end():]))
+        else:
+            lines.append(line)
+    body = "\n".join(lines)
     body = _MD_LINK.sub(r"\1", body)
     return _MD_EMPHASIS.sub(r"\2", body)
+
+
+def unquoted(line: str) -> str:
+    """The line without its blockquote marks (``> > text`` is ``text``)."""
+    quote = _MD_QUOTE_MARKS.match(line)
+    return line[quote.end():] if quote else line
+
+
+def is_table_delimiter(line: str) -> bool:
+    """A table's delimiter row: cells of dashes (colons for alignment) between pipes."""
+    cells = line.strip().strip("|").split("|")
+    return "|" in line and all(set(c.strip()) in ({"-"}, {"-", ":"}) for c in cells)
+
+
+def is_rule(line: str) -> bool:
+    """A thematic break: three or more ``-``, ``*`` or ``_`` alone on a line (spaces allowed)."""
+    marks = line.replace(" ", "").replace("\t", "")
+    return len(marks) >= 3 and len(set(marks)) == 1 and marks[0] in "-*_"
+
+
+def atx_heading_text(line: str) -> str:
+    """``## Text ##`` is ``Text``; a closing run of ``#`` counts only after a space (``C#`` stays)."""
+    text = line.lstrip(" ").lstrip("#").strip()
+    bare = text.rstrip("#")
+    return bare.rstrip() if bare != text and (not bare or bare[-1] in " \t") else text
+
+
+def heading_seen(lines: list[str], heading: str) -> None:
+    """The first thing in the body, if a heading, is kept as the title line (a blank line
+    after it, as the title rule wants); any other heading is left out, as a paragraph break."""
+    if not any(line.strip() for line in lines):
+        lines.extend((heading.strip(), ""))
+    else:
+        lines.append("")
