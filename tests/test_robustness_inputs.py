@@ -75,7 +75,6 @@ HOSTILE_FILES: list[tuple[tuple[str, Make], str]] = [
     (write_text("list.json", "[1]"), "list.json[0]: expected an object"),
     (write_text("script.html", "<html><body><script>document.write('Talks went on')</script></body></html>"),
      "no article text found"),
-    (write_text("front.md", "---\ntitle: x\nevil: {{ 7*7 }}\n---\nText of the article here."), "front.md:3: front matter"),
 ]
 
 
@@ -90,6 +89,25 @@ def test_hostile_file_is_named_once_and_the_batch_goes_on(tmp_path: Path, make: 
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith(str(tmp_path / name)) and reason in warnings[0]
     assert "\n" not in warnings[0] and "Traceback" not in warnings[0]
+
+
+def test_unknown_front_matter_keys_are_named_and_the_article_kept(tmp_path: Path) -> None:
+    """author:, tags: and the like are routine in exported articles: each unknown key is
+    one warning naming the file, line and key, and the article is read with the keys it knows;
+    a YAML list under an unknown key goes with it, a line that is no ``key: value`` is named too."""
+    f = tmp_path / "front.md"
+    f.write_text("---\ntitle: Talks in Arlen\nauthor: A. Writer\ntags:\n  - diplomacy\n  - talks\n"
+                 "evil: {{ 7*7 }}\nsource: Herald\njust words\n---\nThe ministers met in Arlen on Tuesday.", "utf-8")
+    warnings: list[str] = []
+    (article,) = read_paths([f], warnings.append)
+    assert (article.title, article.source) == ("Talks in Arlen", "Herald")
+    assert article.paragraphs == ("The ministers met in Arlen on Tuesday.",)
+    assert warnings == [
+        f"{f}:3: unknown front matter key 'author' ignored (known: id, published, source, title, url)",
+        f"{f}:4: unknown front matter key 'tags' ignored (known: id, published, source, title, url)",
+        f"{f}:7: unknown front matter key 'evil' ignored (known: id, published, source, title, url)",
+        f"{f}:9: front matter line is not 'key: value', ignored: 'just words'",
+    ]
 
 
 @pytest.mark.timeout(60)

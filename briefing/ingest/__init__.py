@@ -19,9 +19,9 @@ from .text import read_markdown, read_text
 Reader = Callable[[str, str, Warn], list[Article]]
 
 READERS: dict[str, Reader] = {
-    ".txt": lambda text, origin, warn: read_text(text, origin),
-    ".md": lambda text, origin, warn: read_markdown(text, origin),
-    ".markdown": lambda text, origin, warn: read_markdown(text, origin),
+    ".txt": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
     ".html": lambda text, origin, warn: read_html(text, origin),
     ".htm": lambda text, origin, warn: read_html(text, origin),
     ".json": read_json,

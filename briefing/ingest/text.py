@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import InputError
-from ..models import Article
+from ..models import Article, Warn, ignore
 from .common import make_article, split_paragraphs
 
 FRONT_MATTER_KEYS = {"title", "source", "url", "published", "id"}
@@ -22,9 +21,9 @@ _MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=[^\s*_`])([^*_`\n]+?)(?<=\S)\1")
 
 
-def read_text(text: str, origin: str, markdown: bool = False) -> list[Article]:
+def read_text(text: str, origin: str, warn: Warn = ignore, markdown: bool = False) -> list[Article]:
     """A title line followed by a blank line is the title; front matter may give the rest."""
-    meta, body = front_matter(text, origin)
+    meta, body = front_matter(text, origin, warn)
     if markdown:
         body = strip_markdown(body)
     lines = body.strip("\n").split("\n")
@@ -47,24 +46,29 @@ def read_text(text: str, origin: str, markdown: bool = False) -> list[Article]:
     ]
 
 
-def read_markdown(text: str, origin: str) -> list[Article]:
-    return read_text(text, origin, markdown=True)
+def read_markdown(text: str, origin: str, warn: Warn = ignore) -> list[Article]:
+    return read_text(text, origin, warn, markdown=True)
 
 
-def front_matter(text: str, origin: str) -> tuple[dict[str, str], str]:
-    """``key: value`` lines between ``---`` fences at the very top of the file."""
+def front_matter(text: str, origin: str, warn: Warn = ignore) -> tuple[dict[str, str], str]:
+    """``key: value`` lines between ``---`` fences at the very top of the file. Other keys
+    (``author``, ``tags``: routine in exported articles) are named in a warning and ignored,
+    with the indented lines under them (a YAML list); the article is still read."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
     meta: dict[str, str] = {}
     for number, line in enumerate(match.group(1).splitlines(), start=2):
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip() or line.lstrip().startswith("#") or line[:1].isspace():
             continue
         key, sep, value = line.partition(":")
         key = key.strip().lower()
-        if not sep or key not in FRONT_MATTER_KEYS:
-            raise InputError(f"{origin}:{number}: front matter line is not one of {sorted(FRONT_MATTER_KEYS)}: {line[:60]!r}")
-        meta[key] = value.strip().strip("\"'")
+        if not sep:
+            warn(f"{origin}:{number}: front matter line is not 'key: value', ignored: {line[:60]!r}")
+        elif key not in FRONT_MATTER_KEYS:
+            warn(f"{origin}:{number}: unknown front matter key {key[:40]!r} ignored (known: {', '.join(sorted(FRONT_MATTER_KEYS))})")
+        else:
+            meta[key] = value.strip().strip("\"'")
     return meta, text[match.end():]
 
 
