@@ -23,13 +23,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__, summarize
-from .config import Config, load_config
+from .config import FORMATS, Config, load_config
 from .errors import BriefingError
 from .health import health_line
 from .models import Sentence
 from .window import edition_window, parse_moment
 
-FORMATS = ("pdf", "html", "txt")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 

@@ -25,7 +25,7 @@ from urllib.request import url2pathname
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from . import __version__
-from .config import RenderConfig
+from .config import FORMATS, RenderConfig
 from .errors import RenderError
 from .fsutil import atomic_write_bytes
 from .models import Briefing, KeySentence, SectionDigest
@@ -46,7 +46,6 @@ __all__ = [
     "write_outputs",
 ]
 
-FORMATS = ("pdf", "html", "txt")
 HTML_TEMPLATE = "email.html.j2"
 PDF_TEMPLATE = "print.html.j2"
 TEXT_TEMPLATE = "briefing.txt.j2"
