@@ -187,8 +187,7 @@ def classify_command(inputs: tuple[Path, ...], as_json: bool, config_path: Path 
     from . import pipeline  # the NLP stack loads only for commands that use it
 
     config = load(config_path)
-    articles = pipeline.read_articles(list(inputs), reporter.warn)
-    by_article = pipeline.sentences.split_articles(articles)
+    articles, by_article = pipeline.with_sentences(pipeline.read_articles(list(inputs), reporter.warn), reporter.warn)
     for placement in pipeline.classify_articles(config, articles, by_article):
         s = placement.sentence
         if as_json:
@@ -220,8 +219,7 @@ def summarize_command(inputs: tuple[Path, ...], count: int | None, algorithm: st
 
     config = with_sentence_count(
         load(config_path, {"summary": {"algorithm": algorithm, "dedupe": False if no_dedupe else None}}), count)
-    articles = pipeline.read_articles(list(inputs), reporter.warn)
-    by_article = pipeline.sentences.split_articles(articles)
+    articles, by_article = pipeline.with_sentences(pipeline.read_articles(list(inputs), reporter.warn), reporter.warn)
     if by_section:
         pools = pipeline.pool_by_section(pipeline.classify_articles(config, articles, by_article))
         picks = pipeline.pick_key_sentences(config, pools)

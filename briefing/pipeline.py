@@ -67,7 +67,8 @@ def build_edition(
         gathered = collect_sources(config, sources, span, warn=warn, fetcher=fetcher)
     articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}")
     previous = stories.previous_key_sentences(out_dir, edition, warn)
-    briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
+    briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous,
+                             warn=warn)
     with stage("render"):
         from . import render  # WeasyPrint loads only for commands that render
 
@@ -80,6 +81,20 @@ def require_articles(articles: list[Article], where: str) -> list[Article]:
     if not articles:
         raise NoArticlesError(f"no usable articles {where}; nothing to brief")
     return articles
+
+
+def with_sentences(articles: Sequence[Article], warn: Warn) -> tuple[list[Article], dict[str, list[Sentence]]]:
+    """The articles that have sentences, and their sentences. One that has none (only "Read
+    more", "Click here.") is named and left out, so it is not counted as a source; when no
+    article has any, there is nothing to brief."""
+    by_article = sentences.split_articles(articles)
+    usable = [a for a in articles if by_article[a.id]]
+    for article in articles:
+        if not by_article[article.id]:
+            warn(f"{article.origin}: no sentences (nothing of {sentences.MIN_WORDS} words or more)")
+    if not usable:
+        raise NoArticlesError("no usable articles (none has a sentence); nothing to brief")
+    return usable, {a.id: by_article[a.id] for a in usable}
 
 
 def read_articles(inputs: Sequence[Path], warn: Warn) -> list[Article]:
@@ -97,11 +112,12 @@ def make_briefing(
     window: Window | None = None,
     gathered: Gathered = Gathered(),
     previous: Sequence[str] = (),
+    warn: Warn = ignore,
 ) -> Briefing:
     """``previous`` holds the key sentences of the previous edition, which are not repeated."""
     with stage("sentences"):
         segment_cache.presplit(p for a in articles for p in a.paragraphs)  # on every core
-        by_article = sentences.split_articles(articles)
+        articles, by_article = with_sentences(articles, warn)
     with stage("stories"):
         found = stories.find_stories(articles, by_article, previous, config.summary.dedupe_threshold)
     with stage("classify"):

@@ -23,7 +23,7 @@ from briefing.ingest import read_file, read_paths
 from briefing.ingest.common import MAX_INPUT_BYTES
 from briefing.ingest.text import strip_markdown
 from briefing.models import Article
-from briefing.sentences import split_article
+from briefing.sentences import MIN_WORDS, split_article
 
 GOOD = (
     "Ceasefire talks resume\n\n"
@@ -337,6 +337,40 @@ def test_cli_without_usable_input_says_why_and_exits_3(tmp_path: Path) -> None:
     ]
     assert error.startswith("error: no usable articles") and error.endswith("nothing to brief")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.timeout(300)
+def test_inputs_without_sentences_are_named_and_nothing_usable_exits_3(tmp_path: Path) -> None:
+    """Files that hold no article or no sentence were passed over in silence, and a build
+    of them wrote an edition of "0 key sentences" with exit 0."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "furniture.txt").write_text("Read more\n\nClick here.\n", "utf-8")
+    (folder / "list.json").write_text("[]", "utf-8")
+    (folder / "front.md").write_text("---\ntitle: Talks in Arlen\n---", "utf-8")
+    done = run_cli("build", str(folder), "--date", "2026-11-25", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    *warnings, error = done.stderr.splitlines()
+    assert warnings == [
+        f"warning: {folder / 'front.md'}: no article text",
+        f"warning: {folder / 'list.json'}: no articles (an empty list)",
+        f"warning: {folder / 'furniture.txt'}: no sentences (nothing of {MIN_WORDS} words or more)",
+    ]
+    assert error == "error: no usable articles (none has a sentence); nothing to brief"
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_article_without_sentences_is_named_and_left_out(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(GOOD, "utf-8")
+    (tmp_path / "furniture.txt").write_text("Read more\n\nClick here.\n", "utf-8")
+    done = run_cli("build", str(tmp_path), "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"warning: {tmp_path / 'furniture.txt'}: no sentences (nothing of {MIN_WORDS} words or more)"]
+    assert "from 1 article" in (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    classified = run_cli("classify", str(tmp_path / "furniture.txt"), cwd=tmp_path)
+    assert classified.returncode == 3 and classified.stdout == ""
+    assert classified.stderr.splitlines()[-1] == "error: no usable articles (none has a sentence); nothing to brief"
 
 
 @pytest.mark.timeout(120)

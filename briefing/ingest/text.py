@@ -9,7 +9,8 @@ from ..models import Article, Warn, ignore
 from .common import make_article, split_paragraphs
 
 FRONT_MATTER_KEYS = {"title", "source", "url", "published", "id"}
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+#: Between ``---`` fences at the very top; it may be empty, and may end the file.
+_FRONT_MATTER = re.compile(r"\A---\n(?:(.*?)\n)?---[ \t]*(?:\n|\Z)", re.S)
 _MD_ATX_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 _MD_SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
 _MD_QUOTE_MARKS = re.compile(r"(?: {0,3}>[ \t]?)+")
@@ -58,7 +59,7 @@ def front_matter(text: str, origin: str, warn: Warn = ignore) -> tuple[dict[str,
     if not match:
         return {}, text
     meta: dict[str, str] = {}
-    for number, line in enumerate(match.group(1).splitlines(), start=2):
+    for number, line in enumerate((match.group(1) or "").splitlines(), start=2):
         if not line.strip() or line.lstrip().startswith("#") or line[:1].isspace():
             continue
         key, sep, value = line.partition(":")
