@@ -73,16 +73,24 @@ class Reporter:
         self.info(f"{name}: {time.perf_counter() - started:.2f} s")
 
 
-def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--config, -q and -v on every command; turns named errors into one line and an exit code."""
+def shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, -q and -v: on the group (``briefing -q build``) and on every command."""
+    command = click.option("-v", "--verbose", count=True, help="More output on stderr (stage timings).")(command)
+    command = click.option("-q", "--quiet", count=True, help="Less output on stderr (warnings off).")(command)
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="TOML config file (default: $BRIEFING_CONFIG, else built-in defaults).")(command)
 
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                  help="TOML config file (default: $BRIEFING_CONFIG, else built-in defaults).")
-    @click.option("-q", "--quiet", count=True, help="Less output on stderr (warnings off).")
-    @click.option("-v", "--verbose", count=True, help="More output on stderr (stage timings).")
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared options on a command, added to those given before it on the group (the
+    command's own --config wins); turns named errors into one line and an exit code."""
+
+    @shared_options
     @functools.wraps(command)
     def wrapper(config_path: Path | None, quiet: int, verbose: int, **kwargs: Any) -> Any:
-        reporter = Reporter(verbose - quiet)
+        given = click.get_current_context().find_root().obj or {}
+        config_path = config_path or given.get("config_path")
+        reporter = Reporter(verbose + given.get("verbose", 0) - quiet - given.get("quiet", 0))
         try:
             return command(config_path=config_path, reporter=reporter, **kwargs)
         except BriefingError as exc:
@@ -100,11 +108,15 @@ def load(config_path: Path | None, overrides: dict[str, dict[str, Any]] | None =
     return load_config(config_path, overrides=overrides)
 
 
-def parse_formats(value: str) -> tuple[str, ...]:
+def parse_formats(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """A click callback, so an error names the option: ``Invalid value for '--formats': ...``."""
+    if value is None:
+        return None
     formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise click.BadParameter(f"choose from {', '.join(FORMATS)} (comma-separated)")
+        named = f"unknown format {', '.join(map(repr, unknown))}; " if unknown else ""
+        raise click.BadParameter(f"{named}choose from {', '.join(FORMATS)} (comma-separated)")
     return formats
 
 
@@ -121,20 +133,26 @@ def with_sentence_count(config: Config, count: int | None) -> Config:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefing")
-def main() -> None:
+@shared_options
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, quiet: int, verbose: int) -> None:
     """Make a daily news briefing: ingest, sort into sections, summarize, render, deliver.
+
+    --config, -q and -v may come before the command or after it.
 
     \b
     Example:
       briefing build articles/ --date 2026-11-25 --formats pdf,html
+      briefing -q --config briefing.toml build
     """
+    ctx.obj = {"config_path": config_path, "quiet": quiet, "verbose": verbose}
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--date", "edition", type=click.DateTime(["%Y-%m-%d"]), help="Edition date (default: today; the samples' date with no INPUT).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for the briefing files (default: out_dir, 'output').")
-@click.option("--formats", default=None, help="Comma-separated: pdf,html,txt (default: pdf, or render.formats).")
+@click.option("--formats", default=None, callback=parse_formats, help="Comma-separated: pdf,html,txt (default: pdf, or render.formats).")
 @click.option("--sentences", type=click.IntRange(1, 100), help="Key sentences per section.")
 @click.option("--algorithm", type=click.Choice(sorted(summarize.SCORERS)), help="Ranking algorithm.")
 @click.option("--source", "sources", multiple=True, metavar="URL_OR_PATH", help="A feed, article page or local feed file (repeatable); adds to [[sources]].")
@@ -142,7 +160,7 @@ def main() -> None:
 @click.option("--since", help="Window start, ISO 8601 (zone: window.timezone unless given).")
 @click.option("--until", help="Window end, ISO 8601 (default: window.cutoff_hour of the edition date).")
 @common_options
-def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | None, formats: str | None,
+def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | None, formats: tuple[str, ...] | None,
           sentences: int | None, algorithm: str | None, sources: tuple[str, ...], hours: float | None,
           since: str | None, until: str | None, config_path: Path | None, reporter: Reporter) -> None:
     """Build the briefing from INPUT files and folders and from feeds (the shipped samples when
@@ -161,7 +179,7 @@ def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | No
     extra = [cli_source(spec) for spec in sources]
     paths, samples = pipeline.choose_inputs(config, inputs, extra)
     day = edition.date() if edition else pipeline.default_edition(config, samples)
-    chosen = parse_formats(formats) if formats else config.render.formats
+    chosen = formats or config.render.formats
     span = edition_window(config.window, day, hours=hours, since=parse_moment(since, config.window, "--since"),
                           until=parse_moment(until, config.window, "--until"))
     result = pipeline.build_edition(config, paths, day, config.out_dir, chosen, warn=reporter.warn, stage=reporter.stage,

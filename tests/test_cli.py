@@ -75,6 +75,34 @@ def test_bad_option_and_bad_config_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "summary.sentences" in result.stderr
 
 
+def test_bad_formats_name_the_option_and_the_format() -> None:
+    result = run("build", "--formats", "pdf,xls")
+    assert result.exit_code == 2
+    assert "Invalid value for '--formats': unknown format 'xls'; choose from pdf, html, txt" in result.stderr
+
+
+def test_common_options_work_before_the_command_too(tmp_path: Path) -> None:
+    """``briefing -q build`` was "No such option '-q'": -q, -v and --config are accepted
+    on the group as well as on every command."""
+    (tmp_path / "a.txt").write_text(ARTICLE, "utf-8")
+    (tmp_path / "bad.jsonl").write_text("{oops\n", "utf-8")
+    build = ["build", str(tmp_path), "--out", str(tmp_path / "o"), "--formats", "txt"]
+    quiet = run("-q", *build)
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == "" and quiet.stdout.strip().endswith(".txt")
+    verbose = run("-v", *build)
+    assert verbose.exit_code == 0 and "summarize: " in verbose.stderr and "invalid JSON" in verbose.stderr
+    config = tmp_path / "c.toml"
+    config.write_text("[summary]\nsentences = 'x'\n", "utf-8")
+    bad = run("--config", str(config), "classify", str(tmp_path / "a.txt"))
+    assert bad.exit_code == 2 and "summary.sentences" in bad.stderr
+    good = tmp_path / "good.toml"
+    good.write_text("[render]\ntitle = 'Group Config'\n", "utf-8")
+    assert run("--config", str(good), *build).exit_code == 0
+    assert "GROUP CONFIG" in next((tmp_path / "o").glob("*.txt")).read_text("utf-8")
+    assert run("--config", str(config), *build, "--config", str(good)).exit_code == 0  # the command's own wins
+
+
 def test_classify_json_lines(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(ARTICLE, "utf-8")
     result = run("classify", str(tmp_path / "a.txt"), "--json")
