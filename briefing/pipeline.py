@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,6 @@ from .models import Article, Briefing, Placement, Sentence, Warn, ignore
 from .window import Window, edition_window, keep_in_window, zone
 
 Stage = Callable[[str], AbstractContextManager[None]]
-SAMPLE_FILES_SKIPPED = {"README.md", "EDITION"}
 
 
 @contextmanager
@@ -187,12 +187,13 @@ def default_edition(config: Config, samples: bool) -> date:
 
 
 def sample_inputs() -> list[Path]:
-    """The invented sample articles that ship inside the package."""
+    """The invented sample articles that ship inside the package: their folder holds
+    nothing else, so naming it (``briefing build briefing/samples``) reads the same."""
     folder = Path(str(resources.files("briefing").joinpath("samples")))
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name not in SAMPLE_FILES_SKIPPED)
+    return sorted(p for p in folder.iterdir() if p.is_file())
 
 
 def sample_edition() -> date:
     """The date the sample articles were written for, so the sample briefing is always complete."""
-    text = resources.files("briefing").joinpath("samples", "EDITION").read_text("utf-8")
-    return date.fromisoformat(text.strip())
+    text = resources.files("briefing").joinpath("samples.toml").read_text("utf-8")
+    return tomllib.loads(text)["edition"]

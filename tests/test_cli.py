@@ -39,6 +39,18 @@ def test_build_samples_writes_all_formats(tmp_path: Path) -> None:
     assert (tmp_path / "briefing-2026-11-25.json").exists()
 
 
+def test_build_of_the_samples_folder_named_explicitly_reads_only_articles(tmp_path: Path) -> None:
+    """The samples folder held its README.md (read as an article) and EDITION (a warning)."""
+    folder = sample_inputs()[0].parent
+    named = run("build", str(folder), "--date", "2026-11-25", "--out", str(tmp_path / "a"), "--formats", "txt")
+    default = run("build", "--out", str(tmp_path / "b"), "--formats", "txt")
+    assert named.exit_code == default.exit_code == 0, named.output
+    assert named.stderr == "" and default.stderr == ""
+    cover = [(tmp_path / out / "briefing-2026-11-25.txt").read_text("utf-8").splitlines()[3] for out in ("a", "b")]
+    assert cover[0] == cover[1] == "15 key sentences in 3 sections from 12 articles"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in sample_inputs())
+
+
 def test_build_with_inputs_and_date(tmp_path: Path) -> None:
     source = tmp_path / "in"
     source.mkdir()
