@@ -238,12 +238,13 @@ def summarize_command(inputs: tuple[Path, ...], count: int | None, algorithm: st
     config = with_sentence_count(
         load(config_path, {"summary": {"algorithm": algorithm, "dedupe": False if no_dedupe else None}}), count)
     articles, by_article = pipeline.with_sentences(pipeline.read_articles(list(inputs), reporter.warn), reporter.warn)
+    story_of = pipeline.summarize_stories(config, articles, by_article)
     if by_section:
         pools = pipeline.pool_by_section(pipeline.classify_articles(config, articles, by_article))
-        picks = pipeline.pick_key_sentences(config, pools)
+        picks = pipeline.pick_key_sentences(config, pools, story_of)
     else:
         pool = [s for a in articles for s in by_article[a.id]]
-        picks = {"": pipeline.key_sentences(config, pool, config.summary.sentences)}
+        picks = {"": pipeline.key_sentences(config, pool, config.summary.sentences, story_of)}
     print_picks(picks, as_json)
 
 

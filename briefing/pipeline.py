@@ -123,7 +123,7 @@ def make_briefing(
     with stage("classify"):
         placements = classify_articles(config, articles, by_article)
     with stage("summarize"):
-        picks = pick_key_sentences(config, found.without_repeats(pool_by_section(placements)))
+        picks = pick_key_sentences(config, found.without_repeats(pool_by_section(placements)), story_ids(articles, found))
     with stage("compose"):
         briefing = compose(
             config,
@@ -158,17 +158,37 @@ def pool_by_section(placements: Sequence[Placement]) -> dict[str, list[Sentence]
     return pools
 
 
-def pick_key_sentences(config: Config, pools: Mapping[str, Sequence[Sentence]]) -> dict[str, list[Sentence]]:
+def pick_key_sentences(
+    config: Config, pools: Mapping[str, Sequence[Sentence]], story_of: Mapping[str, str] | None = None
+) -> dict[str, list[Sentence]]:
     return {
-        section.id: key_sentences(config, pools.get(section.id, []), section.sentences or config.summary.sentences)
+        section.id: key_sentences(config, pools.get(section.id, []), section.sentences or config.summary.sentences, story_of)
         for section in config.sections
     }
 
 
-def key_sentences(config: Config, pool: Sequence[Sentence], count: int) -> list[Sentence]:
-    """The configured algorithm's picks, near-repeats dropped unless de-duplication is off."""
+def key_sentences(
+    config: Config, pool: Sequence[Sentence], count: int, story_of: Mapping[str, str] | None = None
+) -> list[Sentence]:
+    """The configured algorithm's picks, near-repeats dropped unless de-duplication is off;
+    with ``story_of`` (article id → story id) spread across stories before a story gets a second."""
     threshold = config.summary.dedupe_threshold if config.summary.dedupe else None
-    return summarize.summarize(pool, count, config.summary.algorithm, threshold)
+    stories = None if story_of is None else [story_of.get(s.article_id, s.article_id) for s in pool]
+    return summarize.summarize(pool, count, config.summary.algorithm, threshold, stories)
+
+
+def story_ids(articles: Sequence[Article], found: stories.Stories) -> dict[str, str]:
+    """Each article's story, named by its first article: outlets carrying one story count once."""
+    return {a.id: found.carriers.get(a.id, (a.id,))[0] for a in articles}
+
+
+def summarize_stories(config: Config, articles: Sequence[Article], by_article: Mapping[str, Sequence[Sentence]]
+                      ) -> dict[str, str] | None:
+    """For ``summarize``: our algorithm spreads its picks across stories as ``build`` does;
+    sumy's keep exactly sumy's picks."""
+    if config.summary.algorithm not in summarize.READABLE:
+        return None
+    return story_ids(articles, stories.find_stories(articles, by_article, (), config.summary.dedupe_threshold))
 
 
 def choose_inputs(

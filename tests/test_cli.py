@@ -143,6 +143,24 @@ def test_summarize_lexrank_no_dedupe_matches_sumy(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == expected
 
 
+def test_summarize_spreads_our_picks_across_stories_and_leaves_sumys_alone() -> None:
+    """Our default picks one sentence per story first (README: Summaries); sumy's algorithms
+    keep sumy's own picks, so --no-dedupe still gives exactly what sumy picks."""
+    from briefing.summarize import new_sumy_summarizer, sumy_document
+    from briefing.ingest import read_paths
+    from briefing.sentences import split_articles
+
+    inputs = list(map(str, sample_inputs()))
+    ours = run("summarize", *inputs, "--sentences", "6", "--json")
+    assert ours.exit_code == 0, ours.output
+    assert len({json.loads(line)["article"] for line in ours.stdout.splitlines()}) == 6
+    theirs = run("summarize", *inputs, "--sentences", "6", "--algorithm", "sumy-lexrank", "--no-dedupe")
+    articles = read_paths(sample_inputs(), print)
+    by_article = split_articles(articles)
+    pool = [s for a in articles for s in by_article[a.id]]
+    assert theirs.stdout.splitlines() == [str(s) for s in new_sumy_summarizer("lexrank")(sumy_document(pool), 6)]
+
+
 def test_summarize_by_section_json(tmp_path: Path) -> None:
     result = run("summarize", *map(str, sample_inputs()), "--by-section", "--json", "--sentences", "2")
     assert result.exit_code == 0
