@@ -19,7 +19,7 @@ _DATELINE = re.compile(
     r" ?[—–-]{1,2} "
 )
 #: Closing punctuation, perhaps inside a closing quotation mark or bracket.
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
+_TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 
 
 def split_article(article: Article) -> list[Sentence]:
@@ -46,7 +46,12 @@ def is_sentence(text: str) -> bool:
 def first_body_paragraph(paragraphs: Sequence[str]) -> int:
     """Where the text starts, and so where a dateline stands: the first paragraph that ends
     like a sentence, after any kicker or standfirst line ("Velmora–Ostravia conflict")."""
-    return next((p for p, text in enumerate(paragraphs) if _SENTENCE_END.search(text)), 0)
+    return next((p for p, text in enumerate(paragraphs) if ends_like_sentence(text)), 0)
+
+
+def ends_like_sentence(text: str) -> bool:
+    """Closing punctuation at the end: what headings, kickers and list items lack."""
+    return bool(_TERMINAL.search(text.strip()))
 
 
 def strip_dateline(paragraph: str) -> str:

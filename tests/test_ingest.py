@@ -48,6 +48,27 @@ def test_text_title_line_only_when_blank_line_follows(tmp_path: Path) -> None:
     assert b.paragraphs[0] == "The ministers met in Arlen. They agreed."
 
 
+@pytest.mark.parametrize("end", [".", "?", '."'])
+def test_a_long_first_line_that_ends_like_a_sentence_is_the_lead_not_the_title(tmp_path: Path, end: str) -> None:
+    lead = "The foreign ministers of Velmora and Ostravia met in Arlen on Tuesday to extend the ceasefire" + end
+    f = tmp_path / "lead.txt"
+    f.write_text(f"{lead}\n\nShelling continued near the border overnight, the army said.", "utf-8")
+    (article,) = read_file(f, print)
+    assert article.paragraphs[0] == lead
+    assert article.title == "The foreign ministers of Velmora and Ostravia met in Arlen on Tuesday…"
+
+
+@pytest.mark.parametrize("first", [
+    "Talks collapse in Arlen.",  # short: a headline, even with a full stop
+    "Tarvania recalls ambassador after Brannock drone strike kills seven in Ulm province",  # long, no full stop
+])
+def test_headline_lines_stay_titles(tmp_path: Path, first: str) -> None:
+    f = tmp_path / "t.txt"
+    f.write_text(f"{first}\n\n{BODY}", "utf-8")
+    (article,) = read_file(f, print)
+    assert article.title == first and article.paragraphs[0].startswith("The ministers met")
+
+
 def test_markdown_markup_removed(tmp_path: Path) -> None:
     f = tmp_path / "m.md"
     f.write_text("# Sanctions widen\n\nThe **Council** agreed [new measures](https://x.example) on *Monday*.\n\n## Reaction\n\nMarkets fell.", "utf-8")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -293,10 +294,49 @@ def test_html_external_entities_are_never_resolved(tmp_path: Path) -> None:
     assert "met in Arlen" in article.text
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path, prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BRIEFING_CONFIG": "", "PYTHONPATH": str(PROJECT), "COLUMNS": "300"}
-    return subprocess.run([sys.executable, "-m", "briefing", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([*prefix, sys.executable, "-m", "briefing", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=240)
+
+
+def where_permissions_hold() -> list[str]:
+    """A command prefix under which file permissions are enforced: none for an ordinary user;
+    for root (who reads any file), setpriv dropping the capabilities that let it."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"] if setpriv else []
+
+
+@pytest.mark.timeout(300)
+def test_unreadable_file_and_folder_are_named_and_the_batch_goes_on(tmp_path: Path) -> None:
+    """chmod 000 on a file and on a folder: each is one warning, the rest is briefed. A
+    folder the walk could not enter used to be skipped in silence."""
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "good.txt").write_text(GOOD, "utf-8")
+    secret, locked = folder / "secret.txt", folder / "locked"
+    secret.write_text(GOOD.replace("Ceasefire talks resume", "Secret talks"), "utf-8")
+    (locked / "inner.txt").write_text(GOOD.replace("Ceasefire talks resume", "Inner talks"), "utf-8")
+    prefix = where_permissions_hold()
+    secret.chmod(0)
+    locked.chmod(0)
+    try:
+        if subprocess.run([*prefix, "cat", str(secret)], capture_output=True).returncode == 0:
+            pytest.skip("file permissions are not enforced here (root, and setpriv cannot drop CAP_DAC_OVERRIDE)")
+        done = run_cli("build", str(folder), "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt",
+                       cwd=tmp_path, prefix=prefix)
+    finally:
+        secret.chmod(0o644)
+        locked.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"warning: {locked}: cannot read the folder (Permission denied)",
+        f"warning: {secret}: cannot read (Permission denied)",
+    ]
+    text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    assert "from 1 article" in text and "Secret talks" not in text and "Inner talks" not in text
 
 
 @pytest.mark.timeout(300)
