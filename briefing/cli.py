@@ -23,13 +23,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__, summarize
-from .config import Config, load_config
+from .config import FORMATS, Config, load_config
 from .errors import BriefingError, NoArticlesError
 from .health import health_line
 from .models import Sentence, SourceHealth
 from .window import edition_window, parse_moment
 
-FORMATS = ("pdf", "html", "txt")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -74,16 +73,24 @@ class Reporter:
         self.info(f"{name}: {time.perf_counter() - started:.2f} s")
 
 
-def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--config, -q and -v on every command; turns named errors into one line and an exit code."""
+def shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, -q and -v: on the group (``briefing -q build``) and on every command."""
+    command = click.option("-v", "--verbose", count=True, help="More output on stderr (stage timings).")(command)
+    command = click.option("-q", "--quiet", count=True, help="Less output on stderr (warnings off).")(command)
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="TOML config file (default: $BRIEFING_CONFIG, else built-in defaults).")(command)
 
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                  help="TOML config file (default: $BRIEFING_CONFIG, else built-in defaults).")
-    @click.option("-q", "--quiet", count=True, help="Less output on stderr (warnings off).")
-    @click.option("-v", "--verbose", count=True, help="More output on stderr (stage timings).")
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared options on a command, added to those given before it on the group (the
+    command's own --config wins); turns named errors into one line and an exit code."""
+
+    @shared_options
     @functools.wraps(command)
     def wrapper(config_path: Path | None, quiet: int, verbose: int, **kwargs: Any) -> Any:
-        reporter = Reporter(verbose - quiet)
+        given = click.get_current_context().find_root().obj or {}
+        config_path = config_path or given.get("config_path")
+        reporter = Reporter(verbose + given.get("verbose", 0) - quiet - given.get("quiet", 0))
         try:
             return command(config_path=config_path, reporter=reporter, **kwargs)
         except BriefingError as exc:
@@ -101,11 +108,15 @@ def load(config_path: Path | None, overrides: dict[str, dict[str, Any]] | None =
     return load_config(config_path, overrides=overrides)
 
 
-def parse_formats(value: str) -> tuple[str, ...]:
+def parse_formats(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """A click callback, so an error names the option: ``Invalid value for '--formats': ...``."""
+    if value is None:
+        return None
     formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise click.BadParameter(f"choose from {', '.join(FORMATS)} (comma-separated)")
+        named = f"unknown format {', '.join(map(repr, unknown))}; " if unknown else ""
+        raise click.BadParameter(f"{named}choose from {', '.join(FORMATS)} (comma-separated)")
     return formats
 
 
@@ -122,20 +133,26 @@ def with_sentence_count(config: Config, count: int | None) -> Config:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefing")
-def main() -> None:
+@shared_options
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, quiet: int, verbose: int) -> None:
     """Make a daily news briefing: ingest, sort into sections, summarize, render, deliver.
+
+    --config, -q and -v may come before the command or after it.
 
     \b
     Example:
       briefing build articles/ --date 2026-11-25 --formats pdf,html
+      briefing -q --config briefing.toml build
     """
+    ctx.obj = {"config_path": config_path, "quiet": quiet, "verbose": verbose}
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--date", "edition", type=click.DateTime(["%Y-%m-%d"]), help="Edition date (default: today; the samples' date with no INPUT).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for the briefing files (default: out_dir, 'output').")
-@click.option("--formats", default=None, help="Comma-separated: pdf,html,txt (default: pdf, or render.formats).")
+@click.option("--formats", default=None, callback=parse_formats, help="Comma-separated: pdf,html,txt (default: pdf, or render.formats).")
 @click.option("--sentences", type=click.IntRange(1, 100), help="Key sentences per section.")
 @click.option("--algorithm", type=click.Choice(sorted(summarize.SCORERS)), help="Ranking algorithm.")
 @click.option("--source", "sources", multiple=True, metavar="URL_OR_PATH", help="A feed, article page or local feed file (repeatable); adds to [[sources]].")
@@ -143,7 +160,7 @@ def main() -> None:
 @click.option("--since", help="Window start, ISO 8601 (zone: window.timezone unless given).")
 @click.option("--until", help="Window end, ISO 8601 (default: window.cutoff_hour of the edition date).")
 @common_options
-def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | None, formats: str | None,
+def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | None, formats: tuple[str, ...] | None,
           sentences: int | None, algorithm: str | None, sources: tuple[str, ...], hours: float | None,
           since: str | None, until: str | None, config_path: Path | None, reporter: Reporter) -> None:
     """Build the briefing from INPUT files and folders and from feeds (the shipped samples when
@@ -162,7 +179,7 @@ def build(inputs: tuple[Path, ...], edition: datetime | None, out_dir: Path | No
     extra = [cli_source(spec) for spec in sources]
     paths, samples = pipeline.choose_inputs(config, inputs, extra)
     day = edition.date() if edition else pipeline.default_edition(config, samples)
-    chosen = parse_formats(formats) if formats else config.render.formats
+    chosen = formats or config.render.formats
     span = edition_window(config.window, day, hours=hours, since=parse_moment(since, config.window, "--since"),
                           until=parse_moment(until, config.window, "--until"))
     try:
@@ -196,8 +213,7 @@ def classify_command(inputs: tuple[Path, ...], as_json: bool, config_path: Path 
     from . import pipeline  # the NLP stack loads only for commands that use it
 
     config = load(config_path)
-    articles = pipeline.read_articles(list(inputs), reporter.warn)
-    by_article = pipeline.sentences.split_articles(articles)
+    articles, by_article = pipeline.with_sentences(pipeline.read_articles(list(inputs), reporter.warn), reporter.warn)
     for placement in pipeline.classify_articles(config, articles, by_article):
         s = placement.sentence
         if as_json:
@@ -229,14 +245,14 @@ def summarize_command(inputs: tuple[Path, ...], count: int | None, algorithm: st
 
     config = with_sentence_count(
         load(config_path, {"summary": {"algorithm": algorithm, "dedupe": False if no_dedupe else None}}), count)
-    articles = pipeline.read_articles(list(inputs), reporter.warn)
-    by_article = pipeline.sentences.split_articles(articles)
+    articles, by_article = pipeline.with_sentences(pipeline.read_articles(list(inputs), reporter.warn), reporter.warn)
+    story_of = pipeline.summarize_stories(config, articles, by_article)
     if by_section:
         pools = pipeline.pool_by_section(pipeline.classify_articles(config, articles, by_article))
-        picks = pipeline.pick_key_sentences(config, pools)
+        picks = pipeline.pick_key_sentences(config, pools, story_of)
     else:
         pool = [s for a in articles for s in by_article[a.id]]
-        picks = {"": pipeline.key_sentences(config, pool, config.summary.sentences)}
+        picks = {"": pipeline.key_sentences(config, pool, config.summary.sentences, story_of)}
     print_picks(picks, as_json)
 
 

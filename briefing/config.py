@@ -22,6 +22,8 @@ from typing import Any, Mapping
 from .errors import ConfigError
 
 DEFAULT_SECTIONS_RESOURCE = "sections.toml"
+#: The files an edition can be rendered as (briefing/render.py makes them).
+FORMATS = ("pdf", "html", "txt")
 ENV_PREFIX = "BRIEFING_"
 #: Environment names that the issue tracker and users expect, mapped to their key.
 ENV_ALIASES = {"BRIEFING_FROM": ("mail", "sender")}
@@ -214,7 +216,7 @@ def load_config(
     config = _apply_env(config, env)
     for table, values in (overrides or {}).items():
         config = _override(config, table, values)
-    return _read_secret_files(_check_sources(_check_counts(config)))
+    return _read_secret_files(_check_formats(_check_sources(_check_counts(config))))
 
 
 def _check_counts(config: Config) -> Config:
@@ -259,6 +261,17 @@ def _check_sources(config: Config) -> Config:
             raise ConfigError(f"sources[{i}].section: unknown section {source.section!r}; "
                               f"expected one of {', '.join(section_ids)}")
     return config
+
+
+def _check_formats(config: Config) -> Config:
+    """At load, not after the whole pipeline has run: a format render.py cannot make."""
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in config.render.formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ConfigError(f"render.formats: unknown format {', '.join(map(repr, unknown))} (choose from {', '.join(FORMATS)})")
+    if not formats:
+        raise ConfigError(f"render.formats: expected one or more of {', '.join(FORMATS)}")
+    return replace(config, render=replace(config.render, formats=formats))
 
 
 def default_sections() -> tuple[SectionDef, ...]:
@@ -423,13 +436,14 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
         if value is None or (isinstance(value, str) and value == "" and type(None) in args):
             return None
         return _convert(next(a for a in args if a is not type(None)), value, where)
+    _check_kind(tp, value, where)
     try:
         if tp is bool:
             if isinstance(value, str):
                 if value.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
                     raise ValueError(value)
                 return value.lower() in {"1", "true", "yes", "on"}
-            return bool(value)
+            return value
         if origin is tuple:
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(_convert(args[0], item.strip() if isinstance(item, str) else item, where) for item in items if item != "")
@@ -442,3 +456,18 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: cannot use {value!r} as {getattr(tp, '__name__', tp)}") from None
     return value
+
+
+#: What a scalar field takes from TOML besides a string (environment values are strings,
+#: parsed as before); anything else is refused rather than coerced: int(2.9) would silently
+#: be 2, a bool is an int to Python, and str(["x", "y"]) would print as a title.
+_KINDS: dict[type, tuple[type, ...]] = {bool: (bool,), int: (int,), float: (int, float), str: ()}
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _check_kind(tp: Any, value: Any, where: str) -> None:
+    kinds = _KINDS.get(tp)
+    if kinds is None or isinstance(value, str):
+        return
+    if not isinstance(value, kinds) or (isinstance(value, bool) and tp is not bool):
+        raise ConfigError(f"{where}: expected {_KIND_NAMES[tp]}, not {value!r}")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +26,6 @@ from .models import Article, Briefing, Placement, Sentence, SourceHealth, Warn, 
 from .window import Window, edition_window, keep_in_window, zone
 
 Stage = Callable[[str], AbstractContextManager[None]]
-SAMPLE_FILES_SKIPPED = {"README.md", "EDITION"}
 
 
 @contextmanager
@@ -68,7 +68,8 @@ def build_edition(
     articles = require_articles(ingest.unique_articles([*files, *gathered.articles], warn), f"inside the edition window {span}",
                                 gathered.health)
     previous = stories.previous_edition(out_dir, edition, warn)
-    briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous)
+    briefing = make_briefing(config, articles, edition, now=now, stage=stage, window=span, gathered=gathered, previous=previous,
+                             warn=warn)
     with stage("render"):
         from . import render  # WeasyPrint loads only for commands that render
 
@@ -81,6 +82,21 @@ def require_articles(articles: list[Article], where: str, health: tuple[SourceHe
     if not articles:
         raise NoArticlesError(f"no usable articles {where}; nothing to brief", health)
     return articles
+
+
+def with_sentences(articles: Sequence[Article], warn: Warn,
+                   health: tuple[SourceHealth, ...] = ()) -> tuple[list[Article], dict[str, list[Sentence]]]:
+    """The articles that have sentences, and their sentences. One that has none (only "Read
+    more", "Click here.") is named and left out, so it is not counted as a source; when no
+    article has any, there is nothing to brief."""
+    by_article = sentences.split_articles(articles)
+    usable = [a for a in articles if by_article[a.id]]
+    for article in articles:
+        if not by_article[article.id]:
+            warn(f"{article.origin}: no sentences (nothing of {sentences.MIN_WORDS} words or more)")
+    if not usable:
+        raise NoArticlesError("no usable articles (none has a sentence); nothing to brief", health)
+    return usable, {a.id: by_article[a.id] for a in usable}
 
 
 def read_articles(inputs: Sequence[Path], warn: Warn) -> list[Article]:
@@ -98,17 +114,18 @@ def make_briefing(
     window: Window | None = None,
     gathered: Gathered = Gathered(),
     previous: stories.Previous = stories.Previous(),
+    warn: Warn = ignore,
 ) -> Briefing:
     """``previous`` is what the previous edition showed, which is not repeated (stories.py)."""
     with stage("sentences"):
         segment_cache.presplit(p for a in articles for p in a.paragraphs)  # on every core
-        by_article = sentences.split_articles(articles)
+        articles, by_article = with_sentences(articles, warn, gathered.health)
     with stage("stories"):
         found = stories.find_stories(articles, by_article, previous, config.summary.dedupe_threshold)
     with stage("classify"):
         placements = classify_articles(config, articles, by_article)
     with stage("summarize"):
-        picks = pick_key_sentences(config, found.without_repeats(pool_by_section(placements)))
+        picks = pick_key_sentences(config, found.without_repeats(pool_by_section(placements)), story_ids(articles, found))
     with stage("compose"):
         briefing = compose(
             config,
@@ -145,17 +162,37 @@ def pool_by_section(placements: Sequence[Placement]) -> dict[str, list[Sentence]
     return pools
 
 
-def pick_key_sentences(config: Config, pools: Mapping[str, Sequence[Sentence]]) -> dict[str, list[Sentence]]:
+def pick_key_sentences(
+    config: Config, pools: Mapping[str, Sequence[Sentence]], story_of: Mapping[str, str] | None = None
+) -> dict[str, list[Sentence]]:
     return {
-        section.id: key_sentences(config, pools.get(section.id, []), section.sentences or config.summary.sentences)
+        section.id: key_sentences(config, pools.get(section.id, []), section.sentences or config.summary.sentences, story_of)
         for section in config.sections
     }
 
 
-def key_sentences(config: Config, pool: Sequence[Sentence], count: int) -> list[Sentence]:
-    """The configured algorithm's picks, near-repeats dropped unless de-duplication is off."""
+def key_sentences(
+    config: Config, pool: Sequence[Sentence], count: int, story_of: Mapping[str, str] | None = None
+) -> list[Sentence]:
+    """The configured algorithm's picks, near-repeats dropped unless de-duplication is off;
+    with ``story_of`` (article id → story id) spread across stories before a story gets a second."""
     threshold = config.summary.dedupe_threshold if config.summary.dedupe else None
-    return summarize.summarize(pool, count, config.summary.algorithm, threshold)
+    stories = None if story_of is None else [story_of.get(s.article_id, s.article_id) for s in pool]
+    return summarize.summarize(pool, count, config.summary.algorithm, threshold, stories)
+
+
+def story_ids(articles: Sequence[Article], found: stories.Stories) -> dict[str, str]:
+    """Each article's story, named by its first article: outlets carrying one story count once."""
+    return {a.id: found.carriers.get(a.id, (a.id,))[0] for a in articles}
+
+
+def summarize_stories(config: Config, articles: Sequence[Article], by_article: Mapping[str, Sequence[Sentence]]
+                      ) -> dict[str, str] | None:
+    """For ``summarize``: our algorithm spreads its picks across stories as ``build`` does;
+    sumy's keep exactly sumy's picks."""
+    if config.summary.algorithm not in summarize.READABLE:
+        return None
+    return story_ids(articles, stories.find_stories(articles, by_article, (), config.summary.dedupe_threshold))
 
 
 def choose_inputs(
@@ -174,12 +211,13 @@ def default_edition(config: Config, samples: bool) -> date:
 
 
 def sample_inputs() -> list[Path]:
-    """The invented sample articles that ship inside the package."""
+    """The invented sample articles that ship inside the package: their folder holds
+    nothing else, so naming it (``briefing build briefing/samples``) reads the same."""
     folder = Path(str(resources.files("briefing").joinpath("samples")))
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name not in SAMPLE_FILES_SKIPPED)
+    return sorted(p for p in folder.iterdir() if p.is_file())
 
 
 def sample_edition() -> date:
     """The date the sample articles were written for, so the sample briefing is always complete."""
-    text = resources.files("briefing").joinpath("samples", "EDITION").read_text("utf-8")
-    return date.fromisoformat(text.strip())
+    text = resources.files("briefing").joinpath("samples.toml").read_text("utf-8")
+    return tomllib.loads(text)["edition"]

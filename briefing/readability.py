@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .models import Sentence
-from .sentences import is_sentence
+from .sentences import ends_like_sentence, is_sentence
 
 __all__ = ["antecedents", "as_read", "is_fragment", "is_unattributed_quote"]
 
@@ -48,7 +48,6 @@ _QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)")
 #: A quotation mark then a space cannot open a quotation: it closes one from the sentence
 #: before, left at the start of this one when the splitter cut after its full stop.
 _STRAY_CLOSING_QUOTE = re.compile(r"^[\"”]\s+(?=\S)")
-_TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _FIRST_WORD = re.compile(r"[^\W_]+")
 
 # Who "he" or "she" is: the person the sentence before names, as news names them.
@@ -122,7 +121,7 @@ _PRONOUN_CHAIN = 3
 def is_fragment(text: str) -> bool:
     """Not a sentence a reader can take on its own: too short, or no closing punctuation
     (list items, headings, text cut off by a bad split)."""
-    return not is_sentence(text) or not _TERMINAL.search(text.strip())
+    return not is_sentence(text) or not ends_like_sentence(text)
 
 
 def without_stray_quote(text: str) -> str:

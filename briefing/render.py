@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import sys
 import textwrap
 from collections.abc import Sequence
 from dataclasses import replace
@@ -26,7 +25,7 @@ from urllib.request import url2pathname
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 
 from . import __version__
-from .config import RenderConfig
+from .config import FORMATS, RenderConfig
 from .errors import RenderError
 from .fsutil import atomic_write_bytes
 from .models import Briefing, KeySentence, SectionDigest
@@ -47,7 +46,6 @@ __all__ = [
     "write_outputs",
 ]
 
-FORMATS = ("pdf", "html", "txt")
 HTML_TEMPLATE = "email.html.j2"
 PDF_TEMPLATE = "print.html.j2"
 TEXT_TEMPLATE = "briefing.txt.j2"
@@ -58,14 +56,15 @@ _MISSING_LIBRARY = re.compile(r"cannot load library '([^']+)'")
 
 
 def templates_dir(config: RenderConfig) -> Path:
-    """The theme folder: the configured one, the checkout's ``templates/`` (source tree or
-    editable install), or the copy a wheel installs under ``sys.prefix/share``."""
+    """The theme folder: the configured one, else the copy an install ships inside the
+    package (``briefing/templates``, beside this module whatever the install form:
+    a prefix, ``--user`` or ``--target`` folder), else the checkout's ``templates/``
+    (source tree or editable install), which that copy is made from."""
     if config.templates_dir is not None:
         return config.templates_dir
-    checkout = Path(__file__).resolve().parent.parent / "templates"
-    if checkout.is_dir():
-        return checkout
-    return Path(sys.prefix) / "share" / "briefing" / "templates"
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
 
 
 def render_html(briefing: Briefing, config: RenderConfig, sections: Sequence[str] | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -124,6 +124,7 @@ def select(
     count: int,
     dedupe_threshold: float | None = 0.6,
     antecedents: Sequence[int | None] | None = None,
+    stories: Sequence[Hashable] | None = None,
 ) -> list[int]:
     """Indices of the ``count`` best sentences, in input order.
 
@@ -136,32 +137,92 @@ def select(
     chain competing at the mean score of the sentences it adds, so a strong sentence
     can bring in a weaker one it needs but a weak chain does not crowd out two
     sentences that stand alone.
+
+    ``stories`` (a story key per sentence) spreads the picks when the pool spans several
+    stories: a first pass takes one sentence (or chain) per story, so that a story with
+    many strong sentences cannot crowd the others out of a section, then the rest are
+    filled in score order. See ``_Picking.cover_stories`` for which stories and
+    sentences come first. Without it (or with a single story) the picks are the score
+    order's alone, which is what sumy picks.
     """
-    kept: set[int] = set()
-    kept_stems: list[frozenset[str]] = []
-    ranked = iter(sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True))
-    deferred: list[tuple[float, int]] = []  # chains waiting at their mean score
-    upcoming = next(ranked, None)
-    while len(kept) < count and (upcoming is not None or deferred):
-        from_deferred = bool(deferred) and (upcoming is None or -deferred[0][0] > scores[upcoming])
-        if from_deferred:
-            i = heapq.heappop(deferred)[1]
-        else:
-            i, upcoming = upcoming, next(ranked, None)
-        group = [i] if antecedents is None else chain_to_keep(i, antecedents, kept)
-        if not group or len(kept) + len(group) > count:
-            continue
-        worth = sum(scores[j] for j in group) / len(group)
-        if not from_deferred and worth < scores[i]:
-            heapq.heappush(deferred, (-worth, i))
-            continue
-        if dedupe_threshold is not None:
-            stems = [frozenset(nlp.stems(sentences[j].text)) for j in group]
-            if any(jaccard(a, b) >= dedupe_threshold for a in stems for b in kept_stems):
+    picking = _Picking(sentences, scores, count, dedupe_threshold, antecedents)
+    ranked = sorted(range(len(sentences)), key=lambda i: scores[i], reverse=True)
+    if stories is not None and len(set(stories)) > 1:
+        picking.cover_stories(ranked, stories)
+    picking.take(ranked)
+    return sorted(picking.kept)
+
+
+class _Picking:
+    """The state ``select``'s passes share: what is kept, and the stems repeats are checked against."""
+
+    def __init__(self, sentences: Sequence[Sentence], scores: Sequence[float], count: int,
+                 dedupe_threshold: float | None, antecedents: Sequence[int | None] | None) -> None:
+        self.sentences, self.scores, self.count = sentences, scores, count
+        self.dedupe_threshold, self.antecedents = dedupe_threshold, antecedents
+        self.kept: set[int] = set()
+        self.kept_stems: list[frozenset[str]] = []
+
+    def cover_stories(self, ranked: Sequence[int], stories: Sequence[Hashable]) -> None:
+        """One pick per story. Stories with the most sentences in the pool come first (ties:
+        the best sentence first): the section's own stories, and those several outlets
+        carried, before a story that only touches the section in a sentence or two. A story
+        is represented by its best lead sentence in the pool (an article's first sentence,
+        written to introduce the story), else by its best sentence that stands alone: a
+        later sentence alone often leans on what it never says ("said the corridor ..."),
+        and one that needs its antecedent would spend two places on one story."""
+        members: dict[Hashable, list[int]] = {}
+        for i in ranked:  # each story's sentences best first; stories in the order of their best
+            members.setdefault(stories[i], []).append(i)
+        for candidates in sorted(members.values(), key=len, reverse=True):
+            if len(self.kept) >= self.count:
+                return
+            leads = [i for i in candidates if self.sentences[i].index == 0]
+            others = (i for i in candidates if self.sentences[i].index != 0)
+            any(self.chain(i) == [i] and self.keep([i]) for i in (*leads, *others))
+
+    def take(self, ranked: Sequence[int]) -> None:
+        """One pass over ``ranked`` (best first), chains waiting at their mean score."""
+        scores, kept = self.scores, self.kept
+        candidates = iter(ranked)
+        deferred: list[tuple[float, int]] = []  # chains waiting at their mean score
+        upcoming = next(candidates, None)
+        while len(kept) < self.count and (upcoming is not None or deferred):
+            from_deferred = bool(deferred) and (upcoming is None or -deferred[0][0] > scores[upcoming])
+            if from_deferred:
+                i = heapq.heappop(deferred)[1]
+            else:
+                i, upcoming = upcoming, next(candidates, None)
+            group = self.chain(i)
+            if not group:
                 continue
-            kept_stems.extend(stems)
-        kept.update(group)
-    return sorted(kept)
+            worth = sum(scores[j] for j in group) / len(group)
+            if not from_deferred and worth < scores[i]:
+                heapq.heappush(deferred, (-worth, i))
+                continue
+            self.keep(group)
+
+    def keep(self, group: list[int]) -> bool:
+        """Keep ``group`` (a sentence and the chain it needs) unless it repeats a kept sentence."""
+        if self.is_repeat(group):
+            return False
+        self.kept.update(group)
+        return True
+
+    def chain(self, i: int) -> list[int]:
+        """``i`` and the antecedents it still needs; empty when that is out of reach or too many."""
+        group = [i] if self.antecedents is None else chain_to_keep(i, self.antecedents, self.kept)
+        return group if len(self.kept) + len(group) <= self.count else []
+
+    def is_repeat(self, group: list[int]) -> bool:
+        """Whether a sentence of ``group`` repeats a kept one; if not, its stems are kept."""
+        if self.dedupe_threshold is None:
+            return False
+        stems = [frozenset(nlp.stems(self.sentences[j].text)) for j in group]
+        if any(jaccard(a, b) >= self.dedupe_threshold for a in stems for b in self.kept_stems):
+            return True
+        self.kept_stems.extend(stems)
+        return False
 
 
 def chain_to_keep(i: int, antecedents: Sequence[int | None], kept: set[int]) -> list[int]:
@@ -188,10 +249,11 @@ def summarize(
     count: int,
     algorithm: str = salience.NAME,
     dedupe_threshold: float | None = 0.6,
+    stories: Sequence[Hashable] | None = None,
 ) -> list[Sentence]:
-    """The key sentences of a pool, in pool order."""
+    """The key sentences of a pool, in pool order; ``stories`` spreads them (see ``select``)."""
     scores = scorer(algorithm)(sentences)
     if algorithm not in READABLE:
-        return [sentences[i] for i in select(sentences, scores, count, dedupe_threshold)]
-    picks = select(sentences, scores, count, dedupe_threshold, readability.antecedents(sentences))
+        return [sentences[i] for i in select(sentences, scores, count, dedupe_threshold, stories=stories)]
+    picks = select(sentences, scores, count, dedupe_threshold, readability.antecedents(sentences), stories)
     return readability.as_read(sentences, picks)

@@ -39,6 +39,18 @@ def test_build_samples_writes_all_formats(tmp_path: Path) -> None:
     assert (tmp_path / "briefing-2026-11-25.json").exists()
 
 
+def test_build_of_the_samples_folder_named_explicitly_reads_only_articles(tmp_path: Path) -> None:
+    """The samples folder held its README.md (read as an article) and EDITION (a warning)."""
+    folder = sample_inputs()[0].parent
+    named = run("build", str(folder), "--date", "2026-11-25", "--out", str(tmp_path / "a"), "--formats", "txt")
+    default = run("build", "--out", str(tmp_path / "b"), "--formats", "txt")
+    assert named.exit_code == default.exit_code == 0, named.output
+    assert named.stderr == "" and default.stderr == ""
+    cover = [(tmp_path / out / "briefing-2026-11-25.txt").read_text("utf-8").splitlines()[3] for out in ("a", "b")]
+    assert cover[0] == cover[1] == "15 key sentences in 3 sections from 12 articles"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in sample_inputs())
+
+
 def test_build_with_inputs_and_date(tmp_path: Path) -> None:
     source = tmp_path / "in"
     source.mkdir()
@@ -75,6 +87,34 @@ def test_bad_option_and_bad_config_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "summary.sentences" in result.stderr
 
 
+def test_bad_formats_name_the_option_and_the_format() -> None:
+    result = run("build", "--formats", "pdf,xls")
+    assert result.exit_code == 2
+    assert "Invalid value for '--formats': unknown format 'xls'; choose from pdf, html, txt" in result.stderr
+
+
+def test_common_options_work_before_the_command_too(tmp_path: Path) -> None:
+    """``briefing -q build`` was "No such option '-q'": -q, -v and --config are accepted
+    on the group as well as on every command."""
+    (tmp_path / "a.txt").write_text(ARTICLE, "utf-8")
+    (tmp_path / "bad.jsonl").write_text("{oops\n", "utf-8")
+    build = ["build", str(tmp_path), "--out", str(tmp_path / "o"), "--formats", "txt"]
+    quiet = run("-q", *build)
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == "" and quiet.stdout.strip().endswith(".txt")
+    verbose = run("-v", *build)
+    assert verbose.exit_code == 0 and "summarize: " in verbose.stderr and "invalid JSON" in verbose.stderr
+    config = tmp_path / "c.toml"
+    config.write_text("[summary]\nsentences = 'x'\n", "utf-8")
+    bad = run("--config", str(config), "classify", str(tmp_path / "a.txt"))
+    assert bad.exit_code == 2 and "summary.sentences" in bad.stderr
+    good = tmp_path / "good.toml"
+    good.write_text("[render]\ntitle = 'Group Config'\n", "utf-8")
+    assert run("--config", str(good), *build).exit_code == 0
+    assert "GROUP CONFIG" in next((tmp_path / "o").glob("*.txt")).read_text("utf-8")
+    assert run("--config", str(config), *build, "--config", str(good)).exit_code == 0  # the command's own wins
+
+
 def test_classify_json_lines(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(ARTICLE, "utf-8")
     result = run("classify", str(tmp_path / "a.txt"), "--json")
@@ -101,6 +141,24 @@ def test_summarize_lexrank_no_dedupe_matches_sumy(tmp_path: Path) -> None:
     pool = [s for a in articles for s in by_article[a.id]]
     expected = [str(s) for s in new_sumy_summarizer("lexrank")(sumy_document(pool), 5)]
     assert result.stdout.splitlines() == expected
+
+
+def test_summarize_spreads_our_picks_across_stories_and_leaves_sumys_alone() -> None:
+    """Our default picks one sentence per story first (README: Summaries); sumy's algorithms
+    keep sumy's own picks, so --no-dedupe still gives exactly what sumy picks."""
+    from briefing.summarize import new_sumy_summarizer, sumy_document
+    from briefing.ingest import read_paths
+    from briefing.sentences import split_articles
+
+    inputs = list(map(str, sample_inputs()))
+    ours = run("summarize", *inputs, "--sentences", "6", "--json")
+    assert ours.exit_code == 0, ours.output
+    assert len({json.loads(line)["article"] for line in ours.stdout.splitlines()}) == 6
+    theirs = run("summarize", *inputs, "--sentences", "6", "--algorithm", "sumy-lexrank", "--no-dedupe")
+    articles = read_paths(sample_inputs(), print)
+    by_article = split_articles(articles)
+    pool = [s for a in articles for s in by_article[a.id]]
+    assert theirs.stdout.splitlines() == [str(s) for s in new_sumy_summarizer("lexrank")(sumy_document(pool), 6)]
 
 
 def test_summarize_by_section_json(tmp_path: Path) -> None:

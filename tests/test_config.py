@@ -108,6 +108,18 @@ def test_password_never_from_file_and_never_shown(tmp_path: Path) -> None:
         ("[[sources]]\nurl = 'a.xml'\n", {}, r"^sources\[0\]: missing required key\(s\) name$"),
         ("[[sources]]\nname = 'A'\n", {}, r"^sources\[0\]: missing required key\(s\) url$"),
         ("[[sources]]\nname = ' '\nurl = 'a.xml'\n", {}, r"sources\[0\].name: expected a non-empty string"),
+        ("[render]\nformats = ['docx']\n", {}, r"render.formats: unknown format 'docx' \(choose from pdf, html, txt\)"),
+        ("[render]\nformats = []\n", {}, r"render.formats: expected one or more of pdf, html, txt"),
+        ("", {"BRIEFING_RENDER_FORMATS": "pdf,xls"}, r"render.formats: unknown format 'xls'"),
+        ("[summary]\nsentences = 2.9\n", {}, r"summary.sentences: expected an integer, not 2.9"),
+        ("[summary]\nsentences = true\n", {}, r"summary.sentences: expected an integer, not True"),
+        ("", {"BRIEFING_SUMMARY_SENTENCES": "2.9"}, r"summary.sentences: cannot use '2.9' as int"),
+        ("[[sections]]\nid = 'military'\nsentences = 1.5\n", {}, r"sections\[0\].sentences: expected an integer"),
+        ("[summary]\ndedupe_threshold = true\n", {}, r"summary.dedupe_threshold: expected a number, not True"),
+        ("[summary]\ndedupe = 1\n", {}, r"summary.dedupe: expected true or false, not 1"),
+        ("[render]\ntitle = ['x', 'y']\n", {}, r"render.title: expected a string, not \['x', 'y'\]"),
+        ("[render]\nauthor = 7\n", {}, r"render.author: expected a string, not 7"),
+        ("[render]\nformats = [1]\n", {}, r"render.formats: expected a string, not 1"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, env: dict[str, str], message: str) -> None:
@@ -153,3 +165,24 @@ def test_a_source_may_hint_a_section_the_config_adds(tmp_path: Path) -> None:
     path = write(tmp_path, "[[sections]]\nid = 'economy'\nterms = ['tariff']\n"
                            "[[sources]]\nname = 'Markets'\nurl = 'm.xml'\nsection = 'economy'\nlimit = 1\n")
     assert load_config(path, env={}).sources[0].section == "economy"
+
+
+def test_whole_numbers_and_strings_still_load(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[summary]\nsentences = 3\ndedupe_threshold = 1\n"
+                                         "[render]\nformats = ['TXT', 'html']\ntitle = 'Morning Notes'\n"), env={})
+    assert (config.summary.sentences, config.summary.dedupe_threshold) == (3, 1.0)
+    assert config.render.formats == ("txt", "html") and config.render.title == "Morning Notes"
+    assert load_config(None, env={"BRIEFING_SUMMARY_SENTENCES": "7", "BRIEFING_SUMMARY_DEDUPE": "off"}).summary.sentences == 7
+
+
+def test_bad_render_formats_stop_build_before_any_work(tmp_path: Path) -> None:
+    """It used to fail only after the whole pipeline ran, with a render error that named no key."""
+    from click.testing import CliRunner
+
+    from briefing.cli import main
+
+    config = write(tmp_path, "[render]\nformats = ['docx']\n")
+    result = CliRunner().invoke(main, ["build", "--config", str(config), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "render.formats: unknown format 'docx'" in result.output
+    assert not (tmp_path / "out").exists()

@@ -48,12 +48,92 @@ def test_text_title_line_only_when_blank_line_follows(tmp_path: Path) -> None:
     assert b.paragraphs[0] == "The ministers met in Arlen. They agreed."
 
 
+@pytest.mark.parametrize("end", [".", "?", '."'])
+def test_a_long_first_line_that_ends_like_a_sentence_is_the_lead_not_the_title(tmp_path: Path, end: str) -> None:
+    lead = "The foreign ministers of Velmora and Ostravia met in Arlen on Tuesday to extend the ceasefire" + end
+    f = tmp_path / "lead.txt"
+    f.write_text(f"{lead}\n\nShelling continued near the border overnight, the army said.", "utf-8")
+    (article,) = read_file(f, print)
+    assert article.paragraphs[0] == lead
+    assert article.title == "The foreign ministers of Velmora and Ostravia met in Arlen on Tuesday…"
+
+
+@pytest.mark.parametrize("first", [
+    "Talks collapse in Arlen.",  # short: a headline, even with a full stop
+    "Tarvania recalls ambassador after Brannock drone strike kills seven in Ulm province",  # long, no full stop
+])
+def test_headline_lines_stay_titles(tmp_path: Path, first: str) -> None:
+    f = tmp_path / "t.txt"
+    f.write_text(f"{first}\n\n{BODY}", "utf-8")
+    (article,) = read_file(f, print)
+    assert article.title == first and article.paragraphs[0].startswith("The ministers met")
+
+
 def test_markdown_markup_removed(tmp_path: Path) -> None:
     f = tmp_path / "m.md"
     f.write_text("# Sanctions widen\n\nThe **Council** agreed [new measures](https://x.example) on *Monday*.\n\n## Reaction\n\nMarkets fell.", "utf-8")
     (article,) = read_file(f, print)
     assert article.title == "Sanctions widen"
-    assert article.paragraphs == ("The Council agreed new measures on Monday.", "Reaction", "Markets fell.")
+    assert article.paragraphs == ("The Council agreed new measures on Monday.", "Markets fell.")
+
+
+MARKDOWN_BLOCKS = """# Floods close the Ormen bridges
+
+## Three provinces under emergency rule
+
+The government declared a state of emergency on Tuesday.
+
+> "We have never seen the river this high," the mayor said.
+> > Residents were told to leave.
+
+- Schools are closed in Castrel.
+* Trains to the north are cancelled.
+1. The army has sent 600 soldiers.
+2) Aid convoys left at dawn.
+
+---
+
+| province | evacuated |
+|:---------|----------:|
+| Castrel  | 4,200     |
+| Ulm      | 1,100     |
+
+district | shelters
+--- | ---
+north | 12
+
+Sub-heading in setext style
+---------------------------
+
+Rain is forecast to ease on Thursday.
+"""
+
+
+def test_markdown_blocks_become_plain_paragraphs(tmp_path: Path) -> None:
+    """Quote and list markers go, table rows and rules are dropped, and sub-headings are
+    not text: a heading is a label, not a news sentence."""
+    f = tmp_path / "floods.md"
+    f.write_text(MARKDOWN_BLOCKS, "utf-8")
+    (article,) = read_file(f, print)
+    assert article.title == "Floods close the Ormen bridges"
+    assert article.paragraphs == (
+        "The government declared a state of emergency on Tuesday.",
+        '"We have never seen the river this high," the mayor said. Residents were told to leave.',
+        "Schools are closed in Castrel.",
+        "Trains to the north are cancelled.",
+        "The army has sent 600 soldiers.",
+        "Aid convoys left at dawn.",
+        "Rain is forecast to ease on Thursday.",
+    )
+
+
+@pytest.mark.parametrize("title", ["# Floods close bridges #", "Floods close bridges\n===="])
+def test_markdown_title_heading_in_either_style(tmp_path: Path, title: str) -> None:
+    f = tmp_path / "t.md"
+    f.write_text(f"{title}\nThe river rose overnight in Castrel.\n\n## Later\n\nIt fell again.", "utf-8")
+    (article,) = read_file(f, print)
+    assert article.title == "Floods close bridges"
+    assert article.paragraphs == ("The river rose overnight in Castrel.", "It fell again.")
 
 
 def test_html_main_text_without_furniture(tmp_path: Path) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from briefing.ingest import read_file, read_paths
 from briefing.ingest.common import MAX_INPUT_BYTES
 from briefing.ingest.text import strip_markdown
 from briefing.models import Article
-from briefing.sentences import split_article
+from briefing.sentences import MIN_WORDS, split_article
 
 GOOD = (
     "Ceasefire talks resume\n\n"
@@ -75,7 +76,6 @@ HOSTILE_FILES: list[tuple[tuple[str, Make], str]] = [
     (write_text("list.json", "[1]"), "list.json[0]: expected an object"),
     (write_text("script.html", "<html><body><script>document.write('Talks went on')</script></body></html>"),
      "no article text found"),
-    (write_text("front.md", "---\ntitle: x\nevil: {{ 7*7 }}\n---\nText of the article here."), "front.md:3: front matter"),
 ]
 
 
@@ -90,6 +90,25 @@ def test_hostile_file_is_named_once_and_the_batch_goes_on(tmp_path: Path, make: 
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith(str(tmp_path / name)) and reason in warnings[0]
     assert "\n" not in warnings[0] and "Traceback" not in warnings[0]
+
+
+def test_unknown_front_matter_keys_are_named_and_the_article_kept(tmp_path: Path) -> None:
+    """author:, tags: and the like are routine in exported articles: each unknown key is
+    one warning naming the file, line and key, and the article is read with the keys it knows;
+    a YAML list under an unknown key goes with it, a line that is no ``key: value`` is named too."""
+    f = tmp_path / "front.md"
+    f.write_text("---\ntitle: Talks in Arlen\nauthor: A. Writer\ntags:\n  - diplomacy\n  - talks\n"
+                 "evil: {{ 7*7 }}\nsource: Herald\njust words\n---\nThe ministers met in Arlen on Tuesday.", "utf-8")
+    warnings: list[str] = []
+    (article,) = read_paths([f], warnings.append)
+    assert (article.title, article.source) == ("Talks in Arlen", "Herald")
+    assert article.paragraphs == ("The ministers met in Arlen on Tuesday.",)
+    assert warnings == [
+        f"{f}:3: unknown front matter key 'author' ignored (known: id, published, source, title, url)",
+        f"{f}:4: unknown front matter key 'tags' ignored (known: id, published, source, title, url)",
+        f"{f}:7: unknown front matter key 'evil' ignored (known: id, published, source, title, url)",
+        f"{f}:9: front matter line is not 'key: value', ignored: 'just words'",
+    ]
 
 
 @pytest.mark.timeout(60)
@@ -204,6 +223,17 @@ def test_markdown_markup_removal_is_linear(line: str) -> None:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.parametrize(("text", "expected"), [
+    (" " * 1_000_000 + "#", " " * 1_000_000 + "#"),  # indented: not a heading
+    ("> " * 500_000 + "text", "text"),
+    ("-|" * 500_000 + "x", "-|" * 500_000 + "x"),  # not a table's delimiter row
+    ("| a |\n" * 100_000, "\n" * 99_999 + "\n"),  # table rows all dropped
+])
+def test_markdown_block_markup_removal_is_linear(text: str, expected: str) -> None:
+    assert strip_markdown(text) == expected
+
+
+@pytest.mark.timeout(60)
 def test_one_giant_paragraph_is_split_in_bounded_time() -> None:
     """pysbd's time grows with the square of a paragraph's length (17 s for 160 kB, some
     minutes for this one); long paragraphs are cut at sentence ends into pieces first."""
@@ -264,10 +294,49 @@ def test_html_external_entities_are_never_resolved(tmp_path: Path) -> None:
     assert "met in Arlen" in article.text
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path, prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BRIEFING_CONFIG": "", "PYTHONPATH": str(PROJECT), "COLUMNS": "300"}
-    return subprocess.run([sys.executable, "-m", "briefing", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([*prefix, sys.executable, "-m", "briefing", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=240)
+
+
+def where_permissions_hold() -> list[str]:
+    """A command prefix under which file permissions are enforced: none for an ordinary user;
+    for root (who reads any file), setpriv dropping the capabilities that let it."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"] if setpriv else []
+
+
+@pytest.mark.timeout(300)
+def test_unreadable_file_and_folder_are_named_and_the_batch_goes_on(tmp_path: Path) -> None:
+    """chmod 000 on a file and on a folder: each is one warning, the rest is briefed. A
+    folder the walk could not enter used to be skipped in silence."""
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "good.txt").write_text(GOOD, "utf-8")
+    secret, locked = folder / "secret.txt", folder / "locked"
+    secret.write_text(GOOD.replace("Ceasefire talks resume", "Secret talks"), "utf-8")
+    (locked / "inner.txt").write_text(GOOD.replace("Ceasefire talks resume", "Inner talks"), "utf-8")
+    prefix = where_permissions_hold()
+    secret.chmod(0)
+    locked.chmod(0)
+    try:
+        if subprocess.run([*prefix, "cat", str(secret)], capture_output=True).returncode == 0:
+            pytest.skip("file permissions are not enforced here (root, and setpriv cannot drop CAP_DAC_OVERRIDE)")
+        done = run_cli("build", str(folder), "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt",
+                       cwd=tmp_path, prefix=prefix)
+    finally:
+        secret.chmod(0o644)
+        locked.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"warning: {locked}: cannot read the folder (Permission denied)",
+        f"warning: {secret}: cannot read (Permission denied)",
+    ]
+    text = (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    assert "from 1 article" in text and "Secret talks" not in text and "Inner talks" not in text
 
 
 @pytest.mark.timeout(300)
@@ -308,6 +377,40 @@ def test_cli_without_usable_input_says_why_and_exits_3(tmp_path: Path) -> None:
     ]
     assert error.startswith("error: no usable articles") and error.endswith("nothing to brief")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.timeout(300)
+def test_inputs_without_sentences_are_named_and_nothing_usable_exits_3(tmp_path: Path) -> None:
+    """Files that hold no article or no sentence were passed over in silence, and a build
+    of them wrote an edition of "0 key sentences" with exit 0."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "furniture.txt").write_text("Read more\n\nClick here.\n", "utf-8")
+    (folder / "list.json").write_text("[]", "utf-8")
+    (folder / "front.md").write_text("---\ntitle: Talks in Arlen\n---", "utf-8")
+    done = run_cli("build", str(folder), "--date", "2026-11-25", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    *warnings, error = done.stderr.splitlines()
+    assert warnings == [
+        f"warning: {folder / 'front.md'}: no article text",
+        f"warning: {folder / 'list.json'}: no articles (an empty list)",
+        f"warning: {folder / 'furniture.txt'}: no sentences (nothing of {MIN_WORDS} words or more)",
+    ]
+    assert error == "error: no usable articles (none has a sentence); nothing to brief"
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_article_without_sentences_is_named_and_left_out(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(GOOD, "utf-8")
+    (tmp_path / "furniture.txt").write_text("Read more\n\nClick here.\n", "utf-8")
+    done = run_cli("build", str(tmp_path), "--date", "2026-11-25", "--out", str(tmp_path / "out"), "--formats", "txt",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"warning: {tmp_path / 'furniture.txt'}: no sentences (nothing of {MIN_WORDS} words or more)"]
+    assert "from 1 article" in (tmp_path / "out" / "briefing-2026-11-25.txt").read_text("utf-8")
+    classified = run_cli("classify", str(tmp_path / "furniture.txt"), cwd=tmp_path)
+    assert classified.returncode == 3 and classified.stdout == ""
+    assert classified.stderr.splitlines()[-1] == "error: no usable articles (none has a sentence); nothing to brief"
 
 
 @pytest.mark.timeout(120)

@@ -66,3 +66,26 @@ def test_sumy_tokenizer_protocol() -> None:
 )
 def test_dateline_stripped_only_when_it_is_one(paragraph: str, expected: str) -> None:
     assert strip_dateline(paragraph) == expected
+
+
+def test_dateline_stripped_from_the_first_body_paragraph_after_a_standfirst() -> None:
+    """A standfirst or kicker line (no closing punctuation) before the first paragraph is
+    not where a dateline stands; the paragraph after it is."""
+    article = Article("a", "Title", (
+        "Opposition leader promises higher defence spending",
+        "ESK, Velmora — Corin Maddox told a rally in Esk on Tuesday that he would withdraw.",
+        "LISK — a second dateline-like opening later on is left alone here.",
+    ))
+    texts = [s.text for s in split_article(article)]
+    assert texts[1] == "Corin Maddox told a rally in Esk on Tuesday that he would withdraw."
+    assert texts[2].startswith("LISK — ")
+
+
+def test_shipped_markdown_sample_has_no_heading_sentence_and_no_dateline() -> None:
+    from briefing.ingest import read_file
+    from briefing.pipeline import sample_inputs
+
+    (path,) = [p for p in sample_inputs() if p.name == "2026-11-25-velmora-maddox-campaign.md"]
+    first = split_article(read_file(path, print)[0])[0]
+    assert first.paragraph == 0
+    assert first.text.startswith("Corin Maddox, the leader of the opposition National Renewal party")

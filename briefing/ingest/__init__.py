@@ -6,6 +6,7 @@ through ``warn`` with one line naming it, so one broken file never stops the bat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -19,9 +20,9 @@ from .text import read_markdown, read_text
 Reader = Callable[[str, str, Warn], list[Article]]
 
 READERS: dict[str, Reader] = {
-    ".txt": lambda text, origin, warn: read_text(text, origin),
-    ".md": lambda text, origin, warn: read_markdown(text, origin),
-    ".markdown": lambda text, origin, warn: read_markdown(text, origin),
+    ".txt": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
     ".html": lambda text, origin, warn: read_html(text, origin),
     ".htm": lambda text, origin, warn: read_html(text, origin),
     ".json": read_json,
@@ -81,11 +82,23 @@ def expand_paths(paths: Sequence[Path], warn: Warn) -> Iterator[Path]:
     """Files as given, folders walked recursively; hidden files are skipped."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            yield from folder_files(path, warn)
         elif path.exists():
             yield path
         else:
             warn(f"{path}: no such file or folder")
+
+
+def folder_files(folder: Path, warn: Warn) -> list[Path]:
+    """Every file under ``folder`` in name order, hidden files and folders skipped, symlinked
+    folders not entered (a link to a parent would loop). A folder that cannot be listed
+    (permissions) is named, where ``Path.rglob`` passed over it in silence."""
+    found: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        warn(f"{exc.filename}: cannot read the folder ({exc.strerror})")
+
+    for root, folders, names in os.walk(folder, onerror=unreadable):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found.extend(Path(root, name) for name in names if not name.startswith("."))
+    return sorted(p for p in found if p.is_file())

@@ -16,6 +16,8 @@ ARTICLE_FIELDS = {"id", "title", "source", "url", "published", "text"}
 
 def read_json(text: str, origin: str, warn: Callable[[str], None]) -> list[Article]:
     data = parse_json(text, origin)
+    if data == []:
+        raise InputError(f"{origin}: no articles (an empty list)")
     records = data if isinstance(data, list) else [data]
     return _articles(((f"{origin}[{i}]", r) for i, r in enumerate(records)), warn)
 
