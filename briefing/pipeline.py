@@ -192,7 +192,7 @@ def summarize_stories(config: Config, articles: Sequence[Article], by_article: M
     sumy's keep exactly sumy's picks."""
     if config.summary.algorithm not in summarize.READABLE:
         return None
-    return story_ids(articles, stories.find_stories(articles, by_article, (), config.summary.dedupe_threshold))
+    return story_ids(articles, stories.find_stories(articles, by_article, stories.Previous(), config.summary.dedupe_threshold))
 
 
 def choose_inputs(
