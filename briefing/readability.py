@@ -5,13 +5,17 @@ A sentence that cannot be read without the one before it (it opens with a pronou
 (``summarize.select``'s ``antecedents`` hook), and never when that sentence is not in the
 pool. When an opening "But" or "However," is all that ties a sentence to the one before,
 the connective goes instead, and an opening "He"/"She" is replaced by the person the
-sentence before names (``as_read``). Fragments (bullets, headings, stray quote marks) and
-unattributed quotations are recognised here for the ranker to discount.
+sentence before names (``as_read``): its subject, or the one person it names when the
+article's titles say that person is a "he" (or a "she"). Fragments (bullets, headings,
+stray quote marks) and unattributed quotations are recognised here for the ranker to
+discount. Quotations are found as news writes them: a quotation carried over several
+sentences opens each with a mark and closes only the last.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -36,15 +40,32 @@ DEPENDENT_OPENERS = frozenset({
 _DROPPABLE_CONNECTIVE = re.compile(
     r"^(?:but|however|and|moreover|furthermore|nevertheless|nonetheless)\b,?\s+(?=\w)", re.IGNORECASE
 )
-#: "This year", "That week": demonstratives of time point nowhere.
-_TIME_DEMONSTRATIVE = re.compile(
-    r"^\W*(?:this|that|these|those)\s+(?:year|week|month|morning|afternoon|evening|weekend|"
-    r"time|spring|summer|autumn|winter|term|season|decade|century)\b",
+#: Openings that look as if they point back but do not: demonstratives of time ("This
+#: year", "That week"), "So far", and "it" as the empty subject of a report or judgement
+#: ("It is thought that ...", "It is believed more than 270 hunts ...", "It is vital to
+#: act", "It emerged that ..."). "It is thought to be ..." and "It is likely to ..." stay
+#: dependent: there "it" is a thing the sentence before named.
+_POINTS_NOWHERE = re.compile(
+    r"^\W*(?:"
+    r"(?:this|that|these|those)\s+(?:year|week|month|morning|afternoon|evening|weekend|"
+    r"time|spring|summer|autumn|winter|term|season|decade|century)\b"
+    r"|so\s+far\b"
+    r"|it\s+(?:is|was|has\s+been|had\s+been|will\s+be|would\s+be)\s+(?:(?:not|now|also|widely|still|"
+    r"generally|increasingly|already)\s+)*(?:"
+    r"(?:believed|thought|understood|reported|estimated|feared|claimed|alleged|known|said|rumoured|hoped|"
+    r"expected|announced|agreed|decided|confirmed|revealed|suggested|likely|unlikely)\b(?!\s+(?:to|by)\b)"
+    r"|(?:clear|unclear|vital|important|necessary|essential|possible|impossible|time|true|wrong|right)\b)"
+    r"|it\s+(?:seems|seemed|appears|appeared)\s+(?:\w+\s+){0,3}?that\b"
+    r"|it\s+(?:(?:then|later|also|now|has|had)\s+)?(?:emerged|emerges)\b"
+    r")",
     re.IGNORECASE,
 )
-#: A whole quotation, or an unclosed one running to the sentence's end (pysbd cuts long
-#: quotations into sentences, so an opening mark may be closed only in the next one).
-_QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)")
+#: A quotation mark that opens a quotation: “, or " at the start or after a space or bracket
+#: and before a word. Any other " closes one. News carries a quotation over several
+#: sentences by opening each with a mark and closing only the last ('... went wrong. "We
+#: will ...," she said.'), so a mark that opens inside a quotation continues it.
+_OPENING_QUOTE = re.compile(r"“|(?:^|(?<=[\s(\[]))\"(?=[^\s\"”])")
+_QUOTE_MARK = re.compile(r"[\"“”]")
 #: A quotation mark then a space cannot open a quotation: it closes one from the sentence
 #: before, left at the start of this one when the splitter cut after its full stop.
 _STRAY_CLOSING_QUOTE = re.compile(r"^[\"”]\s+(?=\S)")
@@ -81,13 +102,18 @@ _ROLE = (
     r"senator|speaker|official|judge|peer|MP|MEP)"
 )
 _CAPITALISED = r"[A-Z](?=[\w'’-]*[a-z])(?:[\w-]|['’](?!s\b))*\b(?!['’]s\b)"
+_TITLE = rf"(?:{'|'.join(sorted(_TITLES, key=len, reverse=True))})"
+#: A name, maybe after a title; a title ends the name before it ("on Wednesday Mr Straw
+#: said": the name is "Mr Straw", not "Wednesday Mr Straw").
 _NAME = (
-    rf"(?:(?P<title>{'|'.join(sorted(_TITLES, key=len, reverse=True))})\.?\s+)?"
-    rf"(?P<name>{_CAPITALISED}(?:\s+(?:(?:de|van|von|al|bin|da|du|le|of)\s+)?{_CAPITALISED}){{0,2}})"
+    rf"(?:(?P<title>{_TITLE})\.?\s+)?"
+    rf"(?P<name>{_CAPITALISED}(?:\s+(?:(?:de|van|von|al|bin|da|du|le|of)\s+)?(?!{_TITLE}\b){_CAPITALISED}){{0,2}})"
 )
 _ATTRIBUTING = (
     r"(?:said|says|told|tells|added|adds|argued|argues|insisted|insists|warned|warns|stressed|claimed|claims|"
-    r"admitted|denied|explained|suggested|suggests|wrote|writes|announced)"
+    r"admitted|denied|explained|suggested|suggests|wrote|writes|announced|continued|continues|declared|replied|"
+    r"replies|responded|acknowledged|conceded|urged|urges|predicted|revealed|confirmed|noted|commented|maintained|"
+    r"maintains)"
 )
 #: What follows a subject: a lower-case word that is no conjunction, preposition or role
 #: ("Home Affairs spokesman Mark Oaten": "Home Affairs" is no subject).
@@ -105,10 +131,28 @@ _OPENING_PHRASE = re.compile(
 _NAME_THEN_PREDICATE = re.compile(
     rf"(?<![\w'’]){_NAME}(?:(?:{_APPOSITION})?{_PREDICATE}|,\s[^,\"“”]{{2,120}}?\s{_ATTRIBUTING}\b)"
 )
-_ROLE_SUBJECT = re.compile(rf"(?P<role>[Tt]he\s+(?:[\w'’-]+\s+){{0,3}}?{_ROLE})(?:{_APPOSITION})?{_PREDICATE}")
+#: A role as the subject: "The Tory leader said ...", "The Scottish National Party's
+#: parliamentary leader argued ...", "A spokesman for the Home Office defended ...".
+_ROLE_SUBJECT = re.compile(
+    rf"(?P<role>(?:[Tt]he|[Aa])\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE}"
+    rf"(?:\s+(?:for|of|at)\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})?)(?:{_APPOSITION})?{_PREDICATE}"
+)
 #: Whom a sentence quotes: '"...," Mr Smith said.', '..., said Ms Jones.'
 _SPEAKER_BEFORE = re.compile(rf"(?<![\w'’]){_NAME}(?:{_APPOSITION})?\s+(?:has\s+|had\s+|also\s+)?{_ATTRIBUTING}\b")
 _SPEAKER_AFTER = re.compile(rf"\b{_ATTRIBUTING}\s+{_NAME}\s*(?:[.,;:]|$)")
+#: A name with a title that gives its sex, anywhere in a sentence ("Ms Hewitt", "Lord Roberts of Conwy").
+_TITLED_NAME = re.compile(
+    rf"(?<![\w'’])(?P<title>{'|'.join(sorted(_MALE_TITLES | _FEMALE_TITLES, key=len, reverse=True))})\.?\s+"
+    rf"(?P<name>{_CAPITALISED}(?:\s+(?:of\s+)?{_CAPITALISED}){{0,2}})"
+)
+_TITLED_OR_FULL_NAME = re.compile(rf"(?<![\w'’]){_NAME}")
+#: Words for a person who is not named: before a name, they may be whom "he" means.
+_PERSON_NOUN = re.compile(
+    rf"\b(?:{_ROLE}|man|woman|men|women|boy|girl|father|mother|son|daughter|wife|husband|brother|sister|"
+    r"friend|ally|aide|adviser|lawyer|solicitor|partner|colleague|member|campaigner|activist|victim)s?\b"
+)
+#: A pronoun that reports the sentence: "..., he said.", '"...," she added'.
+_PRONOUN_SPEAKER = re.compile(rf"[,;:][\"”]?\s+(?P<pronoun>he|she)\s+(?:also\s+)?{_ATTRIBUTING}\b")
 #: Words that end a subject: once one is passed, a later name is not the sentence's subject.
 _CLAUSE_WORDS = frozenset({
     "said", "says", "has", "have", "had", "is", "was", "were", "are", "will", "would", "told", "and",
@@ -129,8 +173,31 @@ def without_stray_quote(text: str) -> str:
     return _STRAY_CLOSING_QUOTE.sub("", text)
 
 
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where the quotations are, marks included: each from an opening mark to the next
+    closing one, or to the end when it is never closed (pysbd cuts long quotations into
+    sentences, so an opening mark may be closed only in the next one)."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for mark in _QUOTE_MARK.finditer(text):
+        opening = _OPENING_QUOTE.match(text, mark.start()) is not None
+        if start is None and opening:
+            start = mark.start()
+        elif start is not None and not opening:
+            spans.append((start, mark.end()))
+            start = None
+    if start is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
 def unquoted(text: str) -> str:
-    return _QUOTED.sub(" ", without_stray_quote(text))
+    text = without_stray_quote(text)
+    kept, end = [], 0
+    for start, stop in quoted_spans(text):
+        kept.append(text[end:start])
+        end = stop
+    return " ".join([*kept, text[end:]])
 
 
 def first_word(text: str) -> str:
@@ -148,7 +215,7 @@ def points_back(word: str) -> bool:
 
 def is_unattributed_quote(text: str) -> bool:
     """All quotation, no speaker: the words are someone's, but whose is elsewhere."""
-    return bool(_QUOTED.search(text)) and not first_word(unquoted(text))
+    return bool(quoted_spans(text)) and not first_word(unquoted(text))
 
 
 def leans_on_previous(text: str) -> bool:
@@ -161,7 +228,7 @@ def leans_on_previous(text: str) -> bool:
     outside = unquoted(text)
     if not first_word(outside):
         outside = without_stray_quote(text)
-    return points_back(first_word(outside)) and not _TIME_DEMONSTRATIVE.match(outside)
+    return points_back(first_word(outside)) and not _POINTS_NOWHERE.match(outside)
 
 
 def without_connective(text: str) -> str | None:
@@ -179,11 +246,38 @@ def needs_previous(text: str) -> bool:
     return leans_on_previous(text) and without_connective(text) is None
 
 
-Positions = dict[tuple[str, int], Sentence]
+class Positions:
+    """The pool's sentences by article and position, and what each article says of its
+    people: whether the title it gives a surname is a man's or a woman's ("Ms Hewitt"),
+    read once per article when first asked."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self._at = {(s.article_id, s.index): s for s in sentences}
+        self._texts: dict[str, list[str]] = defaultdict(list)
+        for sentence in sentences:
+            self._texts[sentence.article_id].append(sentence.text)
+        self._sexes: dict[str, dict[str, str | None]] = {}
+
+    def get(self, position: tuple[str, int]) -> Sentence | None:
+        return self._at.get(position)
+
+    def sexes(self, article_id: str) -> dict[str, str | None]:
+        """Each titled name's words to "he" or "she"; None for a word the article gives
+        both ("Mr and Mrs Howard")."""
+        if article_id not in self._sexes:
+            found: dict[str, str | None] = {}
+            for text in self._texts[article_id]:
+                for match in _TITLED_NAME.finditer(text):
+                    sex = called(match)[1]
+                    for word in match.group("name").split():
+                        if word != "of" and sex is not None:
+                            found[word] = sex if found.get(word, sex) == sex else None
+            self._sexes[article_id] = found
+        return self._sexes[article_id]
 
 
 def by_position(sentences: Sequence[Sentence]) -> Positions:
-    return {(s.article_id, s.index): s for s in sentences}
+    return Positions(sentences)
 
 
 def standing_alone(sentence: Sentence, pool: Positions) -> str | None:
@@ -217,7 +311,7 @@ def opening_pronoun(text: str) -> re.Match[str] | None:
 
 
 def first_word_outside_quotes(text: str) -> re.Match[str] | None:
-    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    quoted = quoted_spans(text)
     return next(
         (w for w in _FIRST_WORD.finditer(text) if not any(start <= w.start() < end for start, end in quoted)), None
     )
@@ -225,24 +319,68 @@ def first_word_outside_quotes(text: str) -> re.Match[str] | None:
 
 def person_meant(sentence: Sentence, pronoun: str, pool: Positions) -> str | None:
     """Whom an opening "he"/"she" means: the person the sentence before is about, walking
-    back over sentences that are all quotation or open with the same pronoun; None when
-    that sentence names nobody, or a title of the other sex."""
+    back over sentences that are all quotation or whose subject or speaker is the same
+    pronoun ("However, he ...", "..., he added."); else the one person that sentence
+    names, when the article's titles say that person is a "he" (or a "she"). None when
+    that sentence names nobody, several people, or someone of the other sex."""
+    sexes = pool.sexes(sentence.article_id)
     previous = pool.get((sentence.article_id, sentence.index - 1))
     for _ in range(_PRONOUN_CHAIN):
         if previous is None:
             return None
         text = without_stray_quote(previous.text)
-        opening = first_word_outside_quotes(text)
-        if opening is None or opening.group().lower() == pronoun:
+        subject = pronoun_subject(text)
+        speaker = _PRONOUN_SPEAKER.search(text)
+        person = person_named(text) if subject is None else None
+        if person is None and speaker and subject is None:
+            subject = speaker.group("pronoun").lower()
+        if subject == pronoun or first_word_outside_quotes(text) is None:
             previous = pool.get((previous.article_id, previous.index - 1))
             continue
-        if opening.group().lower() in _SUBJECT_PRONOUNS:
+        if subject is not None:
             return None
-        person = person_named(text)
-        if person is None or (person[1] is not None and person[1] != pronoun):
-            return None
-        return person[0]
+        if person is not None:
+            return person[0] if sex_of(person, sexes) in (pronoun, UNKNOWN) else None
+        person = only_person(text, sexes)
+        return person[0] if person is not None and sex_of(person, sexes) == pronoun else None
     return None
+
+
+#: The sex of a person the article gives no title.
+UNKNOWN = "unknown"
+
+
+def sex_of(person: tuple[str, str | None], sexes: dict[str, str | None]) -> str | None:
+    """"he" or "she" from the person's own title, else from the title the article gives
+    their surname elsewhere; None when the article gives it both, ``UNKNOWN`` when none."""
+    if person[1] is not None:
+        return person[1]
+    words = [word for word in person[0].split() if word[0].isupper()]
+    return sexes.get(words[-1], UNKNOWN) if words else UNKNOWN
+
+
+def only_person(text: str, sexes: dict[str, str | None]) -> tuple[str, str | None] | None:
+    """The one person a sentence names outside its quotations, whatever their place in it
+    ("The programme also heard from Lord Roberts of Conwy, ..."): a title and a name or
+    two capitalised words, none an institution; a lone word the article titles elsewhere
+    counts too. None when there are none or several."""
+    outside = unquoted(text)
+    named = [match for match in _TITLED_OR_FULL_NAME.finditer(outside) if is_name(match)]
+    in_names = {word for match in named for word in match.group("name").split()}
+    people = {match.group("name").split()[-1] for match in named}
+    people |= {word for word in _FIRST_WORD.findall(outside) if word in sexes} - in_names
+    if len(people) != 1 or not named or _PERSON_NOUN.search(outside, 0, named[0].start()):
+        return None  # "the Pakistani president met Prime Minister Tony Blair": he is the president
+    return called(named[0])
+
+
+def pronoun_subject(text: str) -> str | None:
+    """"he" or "she" when that is the sentence's subject, after any opening phrase
+    ("In education, he encountered ..."), else None."""
+    start = _OPENING_PHRASE.match(text).end()  # type: ignore[union-attr]  # every part is optional
+    word = first_word_outside_quotes(text[start:])
+    pronoun = word.group().lower() if word else None
+    return pronoun if pronoun in _SUBJECT_PRONOUNS else None
 
 
 def person_named(text: str) -> tuple[str, str | None] | None:
@@ -260,7 +398,7 @@ def person_named(text: str) -> tuple[str, str | None] | None:
             return called(match)
     role = _ROLE_SUBJECT.match(text, start)
     if role:
-        return "t" + role.group("role")[1:], None  # "the Tory leader"; capitalised where it opens
+        return role.group("role")[0].lower() + role.group("role")[1:], None  # capitalised where it opens
     for pattern in (_SPEAKER_BEFORE, _SPEAKER_AFTER):
         speaker = next((m for m in pattern.finditer(text) if is_name(m)), None)
         if speaker:

@@ -142,6 +142,21 @@ def test_an_unattributed_quotation_loses_to_the_same_words_with_a_speaker() -> N
     ("Ministers met in Arlen on Tuesday.", False),
     ("US officials say they are not satisfied.", False),  # an acronym, not the pronoun "us"
     ("Us? We were never asked.", True),
+    # an empty "it" of a report or judgement, and "so far", point nowhere
+    ("It is thought that half a million children skip school each day.", False),
+    ("It is believed more than 270 hunts went out on Saturday.", False),
+    ("It was not known whether the men had received letters.", False),
+    ('"It is vital that we start now to plan for future years."', False),
+    ("It then emerged that the firm had a client which opposes the plan.", False),
+    ("So far the US has refused to sign the treaty.", False),
+    ("It is thought to be the largest protest in years.", True),  # "it": something named before
+    ("It is likely to pass next week.", True),
+    ("It was the first time the power had been used.", True),
+    # a quotation carried over two sentences is one quotation: the mark opening the second
+    # continues it, it does not close the first
+    ('"Health rates are lamentable. "They all make us unhealthy.', False),
+    ('"We do not want that. "Very often the quality suffers.', True),
+    ('"The rules are blurred. "You can hunt a rat, but not a mouse," he said.', True),
 ])
 def test_sentences_that_lean_on_the_one_before(text: str, leans: bool) -> None:
     assert leans_on_previous(text) is leans
@@ -175,6 +190,25 @@ def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> 
     ("Consumer borrowing rose in January.", "He said rates would rise.", None),  # nobody named
     ("The outgoing European Commissioner spoke.", "He said reform was needed.", None),  # a title, not a name
     ("Mr Blair met Ms Jowell.", "It was their first meeting.", None),  # only "he" and "she" are named
+    # a title ends the name before it, so the subject of the second clause is found
+    ("Britain was cautious, but on Wednesday Mr Straw said he wanted it to end.", "He said the ban would go.",
+     "Mr Straw said the ban would go."),
+    ('"Hope is no strategy," Prof Etzioni continues.', "He names Russia as the main concern.",
+     "Prof Etzioni names Russia as the main concern."),
+    # roles: "a ... for the X", and up to four words before the role
+    ("But a spokesman for the Home Office defended the proposals.", "He said the law was clear.",
+     "A spokesman for the Home Office said the law was clear."),
+    ("The Scottish National Party's parliamentary leader argued the law was clear.", "She said ministers knew.",
+     "The Scottish National Party's parliamentary leader said ministers knew."),
+    # not the subject, but the one person the sentence names, with a title that agrees
+    ("The programme also heard from Lord Roberts of Conwy, who was a minister at the time.",
+     "He denied any improper role.", "Lord Roberts of Conwy denied any improper role."),
+    ("That was a rate of progress Ms Abbott described as painful.", '"It has not worked," she said.',
+     '"It has not worked," Ms Abbott said.'),
+    ("Mr Blair met Ms Jowell.", "She said nothing.", None),  # two people
+    ("On Monday the Pakistani president met Prime Minister Tony Blair.", "He is due in Manchester.", None),
+    ("The vote was questioned by the former president, Dafydd Wigley.", "He accepted the result.", None),
+    ("The report was read by Dr Fox.", "He said it was wrong.", None),  # whether Dr Fox is a "he" is not said
 ])
 def test_an_opening_he_or_she_is_named_after_the_person_the_sentence_before_is_about(
     previous: str, text: str, alone: str | None
@@ -195,6 +229,34 @@ def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> 
     by = readability.by_position(pool)
     assert readability.standing_alone(pool[3], by) == "Mr Blair warned his supporters against complacency."
     assert readability.standing_alone(pool[4], by) is None
+
+
+@pytest.mark.parametrize(("texts", "alone"), [
+    (("Mr Smith arrived.", "However, he said nothing.", "In the end, he left.", "He was tired."), "Mr Smith was tired."),
+    (("Mr Smith arrived.", "The plan was wrong, he said.", "He was tired."), "Mr Smith was tired."),
+    (("Mr Smith arrived.", "The plan was wrong, she said.", "He was tired."), None),
+])
+def test_the_run_back_to_the_name_passes_sentences_whose_subject_or_speaker_is_the_same_pronoun(
+    texts: tuple[str, ...], alone: str | None
+) -> None:
+    pool = article("a", *texts)
+    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
+
+
+@pytest.mark.parametrize(("texts", "alone"), [
+    # the article titles her elsewhere: "Patricia Hewitt" is a "she", not whom "he" means
+    (("Ms Hewitt spoke on Monday.", "Patricia Hewitt announced the plan.", "He said it was costly."), None),
+    (("Ms Hewitt spoke on Monday.", "Patricia Hewitt announced the plan.", "She said it was costly."),
+     "Patricia Hewitt said it was costly."),
+    # an article with a Mr and a Mrs Howard does not say which "Michael Howard" is
+    (("Mr Howard and Mrs Howard arrived.", "Michael Howard spoke first.", "She said it was costly."), None),
+    # a title in the article lets the one person a sentence names be whom "he" means
+    (("Dr Fox is a Tory.", "Mr Fox wrote to ministers.", "The report was read by Dr Fox.", "He said it was wrong."),
+     "Dr Fox said it was wrong."),
+])
+def test_the_article_says_whether_a_name_is_a_he_or_a_she(texts: tuple[str, ...], alone: str | None) -> None:
+    pool = article("a", *texts)
+    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
 
 
 def test_a_named_he_sentence_needs_no_antecedent_and_is_named_only_when_read_alone() -> None:
