@@ -19,10 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from . import nlp
 from .models import Sentence
 from .sentences import is_sentence
 
-__all__ = ["antecedents", "as_read", "is_fragment", "is_unattributed_quote"]
+__all__ = ["antecedents", "as_read", "is_fragment", "is_unattributed_quote", "unattributed_quotes"]
 
 #: Words a sentence cannot open with unless the sentence before it is there too: pronouns
 #: that point back, and connectives that answer something said before.
@@ -69,6 +70,8 @@ _QUOTE_MARK = re.compile(r"[\"“”]")
 #: A quotation mark then a space cannot open a quotation: it closes one from the sentence
 #: before, left at the start of this one when the splitter cut after its full stop.
 _STRAY_CLOSING_QUOTE = re.compile(r"^[\"”]\s+(?=\S)")
+_CLOSING_MARK = re.compile(r"[\"”]$")
+_FINAL_STOP = re.compile(r"\.(['’]?)$")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _FIRST_WORD = re.compile(r"[^\W_]+")
 
@@ -153,12 +156,60 @@ _PERSON_NOUN = re.compile(
 )
 #: A pronoun that reports the sentence: "..., he said.", '"...," she added'.
 _PRONOUN_SPEAKER = re.compile(rf"[,;:][\"”]?\s+(?P<pronoun>he|she)\s+(?:also\s+)?{_ATTRIBUTING}\b")
+#: A role that is quoted: '"...," said the spokesman.', '"...," the Tory leader said.'
+_ROLE_SPEAKER = re.compile(
+    rf"(?:\b{_ATTRIBUTING}\s+(?P<role>the\s+(?:[\w'’-]+\s+){{0,3}}?{_ROLE})\s*(?:[.,;:]|$)"
+    rf"|[,\"”]\s+(?P<role2>the\s+(?:[\w'’-]+\s+){{0,3}}?{_ROLE})\s+{_ATTRIBUTING}\b)"
+)
 #: Words that end a subject: once one is passed, a later name is not the sentence's subject.
 _CLAUSE_WORDS = frozenset({
     "said", "says", "has", "have", "had", "is", "was", "were", "are", "will", "would", "told", "and",
 })
 _ARTICLES = frozenset({"the", "a", "an"})
 _SUBJECT_PRONOUNS = frozenset({"he", "she"})
+_THING_PRONOUNS = frozenset({"it", "they"})
+#: Words that end a noun phrase that is a sentence's subject: auxiliaries, modals, verbs of
+#: saying and common past tenses (no tagger: a phrase ends at the first word that is one).
+_VERB = (
+    r"(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|does|do|did|"
+    r"say|says|said|wants|want|believes|believe|expects|expect|thinks|think|plans|hopes|hope|includes|"
+    r"found|made|took|gave|came|went|saw|told|held|met|won|lost|led|left|set|put|began|became|brought|"
+    r"thought|chose|wrote|spoke|rose|fell|grew|knew|paid|sent|spent|built|kept|meant|heard|got|stood|"
+    rf"[a-z]+ed|{_ATTRIBUTING})"
+)
+#: A noun phrase as the subject, then its verb: "The Road Safety Bill, which ..., would
+#: allow ...", "Opponents say ...", "Experts studying the seas off Scotland have ...".
+_NOUN_SUBJECT = re.compile(
+    rf"(?P<phrase>(?:(?:The|the|A|a|An|an)\s+)?(?:[\w'’-]+\s+){{0,7}}?[\w'’-]+)(?:{_APPOSITION})?\s+{_VERB}\b"
+)
+#: The body quoted: '"...," the MPs said.', '..., the report warned.'
+_BODY_SPEAKER = re.compile(
+    rf"(?:[,:;][\"”]?|[\"”])\s+(?P<phrase>(?:[\w'’-]+\s+){{0,4}}?[\w'’-]+)\s+(?:has\s+|have\s+|also\s+)?"
+    rf"{_ATTRIBUTING}\b"
+)
+_PASSIVE = re.compile(
+    r"(?:,[^,]*,)?\s+(?:is|are|was|were|be|been|being|has\s+been|have\s+been|had\s+been|will\s+be|would\s+be)"
+    r"\s+(?:[a-z]+ed|made|held|given|taken|seen|known|found|built|set|put|brought|told|won|lost|paid|sent|spent|kept|"
+    r"led|left|met|shown|done|chosen|written|said)\b"
+)
+#: "It" as the event itself: "It was the first time ...", "It comes after ...", "It could take years".
+_EVENT_IT = re.compile(
+    r"^\W*it\s+(?:(?:is|was|will\s+be|would\s+be|'s)\s+(?:not\s+)?(?:the\s+|a\s+|an\s+)?(?:only\s+)?"
+    r"(?:first|second|third|fourth|fifth|latest|last|only|next|\d+(?:st|nd|rd|th))\b"
+    r"|(?:(?:could|would|will|may|might|can)\s+)?(?:comes?|came|follows?|followed|means?|meant|marks?|marked|takes?|"
+    r"took|happened|happens)\b)",
+    re.IGNORECASE,
+)
+_POINTING_DETERMINERS = frozenset({
+    "this", "that", "these", "those", "its", "their", "his", "her", "such", "another", "other", "others",
+    "it", "they", "he", "she", "we", "i", "you",
+})
+_PLURAL_NOUN = re.compile(r"[\w'’-]*[^sui'’]s|people|police|men|women|children", re.IGNORECASE)
+_PREPOSITION_TAIL = re.compile(r"\s+(?:of|for|in|from|at|on|with|to|by|over|against|under|studying)\s.*$")
+_TIME_AFTER_PHRASE = re.compile(
+    r"\s+(?:on|last|this|earlier|yesterday)(?:\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"week|month|year|night))?$"
+)
 #: How far back a run of "He ..." sentences is followed to the one that names him.
 _PRONOUN_CHAIN = 3
 
@@ -215,7 +266,7 @@ def points_back(word: str) -> bool:
 
 def is_unattributed_quote(text: str) -> bool:
     """All quotation, no speaker: the words are someone's, but whose is elsewhere."""
-    return bool(quoted_spans(text)) and not first_word(unquoted(text))
+    return is_all_quotation(text)
 
 
 def leans_on_previous(text: str) -> bool:
@@ -285,6 +336,10 @@ def standing_alone(sentence: Sentence, pool: Positions) -> str | None:
     lean on it, without its opening connective, or with its opening "he"/"she" replaced
     by the person the sentences before name; None when none of these works."""
     text = without_stray_quote(sentence.text)
+    if is_all_quotation(text):
+        speaker = quotation_speaker(sentence, pool)
+        if speaker is not None:
+            return attributed(text, speaker)
     if not leans_on_previous(text):
         return text
     dropped = without_connective(text)
@@ -295,7 +350,8 @@ def standing_alone(sentence: Sentence, pool: Positions) -> str | None:
     pronoun = opening_pronoun(rest)
     if pronoun is None:
         return None
-    person = person_meant(sentence, pronoun.group().lower(), pool)
+    word = pronoun.group().lower()
+    person = person_meant(sentence, word, pool) if word in _SUBJECT_PRONOUNS else thing_meant(sentence, rest, pool)
     if person is None:
         return None
     named = rest[: pronoun.start()] + (person[0].upper() + person[1:] if pronoun.start() == 0 else person)
@@ -304,10 +360,101 @@ def standing_alone(sentence: Sentence, pool: Positions) -> str | None:
     return None if needs_previous(named) else named
 
 
+def is_all_quotation(text: str) -> bool:
+    return bool(quoted_spans(text)) and not first_word(unquoted(text))
+
+
+def quotation_speaker(sentence: Sentence, pool: Positions) -> str | None:
+    """Whose words a sentence that is all quotation carries on: the speaker of the
+    quotation in the sentence before, walking back over sentences that are all quotation
+    too (news names a speaker once and lets the quotation run); None when the sentence
+    before quotes nobody, or whom it quotes cannot be named."""
+    previous = pool.get((sentence.article_id, sentence.index - 1))
+    for _ in range(_PRONOUN_CHAIN):
+        if previous is None:
+            return None
+        text = without_stray_quote(previous.text)
+        if not quoted_spans(text):
+            return None
+        if is_all_quotation(text):
+            previous = pool.get((previous.article_id, previous.index - 1))
+            continue
+        speaker = _PRONOUN_SPEAKER.search(text)
+        pronoun = pronoun_subject(text) or (speaker.group("pronoun").lower() if speaker else None)
+        if pronoun is not None:
+            return person_meant(previous, pronoun, pool)
+        person = person_named(text)
+        return person[0] if person is not None else None
+    return None
+
+
+def attributed(text: str, speaker: str) -> str:
+    """A quotation with its speaker: '"We will not give up," Mr Smith said.'"""
+    closing = "”" if text.lstrip().startswith("“") else '"'
+    body = _CLOSING_MARK.sub("", text.rstrip())
+    body = _FINAL_STOP.sub(r",\1", body) if _FINAL_STOP.search(body) else body if body[-1:] in "?!," else body + ","
+    return f"{body}{closing} {speaker} said."
+
+
 def opening_pronoun(text: str) -> re.Match[str] | None:
-    """The opening "he" or "she" outside quotations ("He said ...", '"...," she added').."""
+    """The opening "he", "she", "it" or "they" outside quotations ("He said ...",
+    '"...," she added', "They say ...")."""
     word = first_word_outside_quotes(text)
-    return word if word is not None and word.group().lower() in _SUBJECT_PRONOUNS else None
+    return word if word is not None and word.group().lower() in _SUBJECT_PRONOUNS | _THING_PRONOUNS else None
+
+
+def thing_meant(sentence: Sentence, text: str, pool: Positions) -> str | None:
+    """What an opening "it" or "they" means: the body the sentence before quotes, when
+    it quotes one ('..., the TUC has said.', '"...," the MPs said.'), else its subject when
+    that is a noun phrase of the same number that is no person ("The Road Safety Bill,
+    which ..., would allow ..." for "It also includes ..."; "Opponents say ..." for "They
+    said ..."), walking back over sentences with the same opening pronoun. None when "it"
+    is the event itself ("It was the first time ...", "It comes after ..."), when the
+    sentence before quotes a person or a pronoun, or its subject is passive or unclear."""
+    pronoun = first_word_outside_quotes(text).group().lower()  # type: ignore[union-attr]  # opening_pronoun found it
+    if pronoun == "it" and _EVENT_IT.match(text):
+        return None
+    previous = pool.get((sentence.article_id, sentence.index - 1))
+    for _ in range(_PRONOUN_CHAIN):
+        if previous is None:
+            return None
+        before = without_stray_quote(previous.text)
+        start = _OPENING_PHRASE.match(before).end()  # type: ignore[union-attr]  # every part is optional
+        opening = first_word_outside_quotes(before[start:])
+        speaker = _BODY_SPEAKER.search(before)
+        said_by = speaker.group("phrase").lower() if speaker else None
+        if said_by == pronoun or (opening is not None and opening.start() == 0 and opening.group().lower() == pronoun):
+            previous = pool.get((previous.article_id, previous.index - 1))
+            continue
+        subject = speaker or _NOUN_SUBJECT.match(before, start)
+        if subject is None or (not speaker and _PASSIVE.match(before, subject.end("phrase"))):
+            return None
+        phrase = _TIME_AFTER_PHRASE.sub("", subject.group("phrase"))
+        return phrase if is_thing(phrase, plural=pronoun == "they") else None
+    return None
+
+
+def is_thing(phrase: str, plural: bool) -> bool:
+    """Whether a noun phrase can be what "it" (or "they") stands for: it names no
+    person for "it", does not itself point back ("This plan"), its head noun is a
+    content word and agrees in number ("Opponents", "the Tories", "BBC and ITV" are
+    plural; "The Road Safety Bill" is not)."""
+    words = phrase.split()
+    first, last = words[0].lower(), words[-1].lower()
+    if first in _POINTING_DETERMINERS or (words[0].islower() and first.endswith("ing")) or not words[0][0].isalnum():
+        return False  # "This plan", "adding that ...", a quotation
+    if first not in _ARTICLES and first in nlp.stop_words():
+        return False  # "Even without changes the commission": no noun phrase
+    head = _PREPOSITION_TAIL.sub("", phrase).split()[-1]
+    if head.lower() in nlp.stop_words() or last in nlp.stop_words():
+        return False  # "The question to be (asked)": cut at a participle, not a verb
+    is_plural = bool(re.search(r"\band\b", phrase)) or bool(_PLURAL_NOUN.fullmatch(head))
+    if plural:
+        return is_plural
+    names_person = _PERSON_NOUN.search(phrase) or any(
+        is_name(m) for m in _TITLED_OR_FULL_NAME.finditer(phrase)
+    )
+    return not is_plural and not names_person
 
 
 def first_word_outside_quotes(text: str) -> re.Match[str] | None:
@@ -403,7 +550,8 @@ def person_named(text: str) -> tuple[str, str | None] | None:
         speaker = next((m for m in pattern.finditer(text) if is_name(m)), None)
         if speaker:
             return called(speaker)
-    return None
+    role = _ROLE_SPEAKER.search(text)
+    return (role.group("role") or role.group("role2"), None) if role else None
 
 
 def is_name(match: re.Match[str]) -> bool:
@@ -417,11 +565,24 @@ def is_name(match: re.Match[str]) -> bool:
 
 def called(match: re.Match[str]) -> tuple[str, str | None]:
     """"Mr Howard" (or "Mr. Howard") with his title as written; "Alistair Darling", not
-    "Secretary Alistair Darling"."""
+    "Secretary Alistair Darling"; "Laura Brownlees", not "Laura Brownlees of Save" (only
+    a title makes "of" part of a name: "Lord Roberts of Conwy")."""
     title, name = match.group("title"), match.group("name")
+    if not title and " of " in name:
+        return name.split(" of ")[0], None
     keep_title = title and (len(name.split()) == 1 or title in _MALE_TITLES | _FEMALE_TITLES)
     sex = "he" if title in _MALE_TITLES else "she" if title in _FEMALE_TITLES else None
     return match.string[match.start("title" if keep_title else "name") : match.end("name")], sex
+
+
+def unattributed_quotes(sentences: Sequence[Sentence]) -> list[bool]:
+    """For the ranker: which sentences are quotations whose speaker the reader cannot be
+    told, as no sentence before them in the pool names one (``quotation_speaker``)."""
+    pool = by_position(sentences)
+    return [
+        is_unattributed_quote(s.text) and quotation_speaker(s, pool) is None
+        for s in sentences
+    ]
 
 
 def antecedents(sentences: Sequence[Sentence]) -> list[int | None]:

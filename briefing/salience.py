@@ -30,7 +30,7 @@ from scipy import sparse
 
 from . import nlp
 from .models import Sentence
-from .readability import is_fragment, is_unattributed_quote
+from .readability import is_fragment, unattributed_quotes
 
 __all__ = ["NAME", "Weights", "salience_scores"]
 
@@ -68,7 +68,7 @@ def salience_scores(sentences: Sequence[Sentence], weights: Weights = WEIGHTS) -
     topical = unit_rows(without_columns(counts, attribution))
     support = relative_to_mean(mean_similarity_across(topical, articles, article_centroids(topical, articles)))
     lead = np.array([1.0 / (1 + s.index) for s in sentences])
-    quoted = np.array([is_unattributed_quote(s.text) for s in sentences], dtype=float)
+    quoted = np.array(unattributed_quotes(sentences), dtype=float)
     scores = (
         (centrality + weights.support * support)
         * (1 + weights.lead * lead)

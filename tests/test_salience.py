@@ -259,6 +259,68 @@ def test_the_article_says_whether_a_name_is_a_he_or_a_she(texts: tuple[str, ...]
     assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
 
 
+@pytest.mark.parametrize(("texts", "alone"), [
+    (("Opponents say the runway cannot be paid for.", "They said this is illegal."), "Opponents said this is illegal."),
+    (("But the Tories insisted they would hold ministers to account.", "They said Labour must explain the cost."),
+     "The Tories said Labour must explain the cost."),
+    (("The Road Safety Bill, which gets its second reading on Tuesday, would allow roadside tests.",
+      "It also includes plans for speeding fines."), "The Road Safety Bill also includes plans for speeding fines."),
+    (("The Duchy of Cornwall is a large estate.", "It was set up in 1337.", "It covers the cost of the prince's life."),
+     "The Duchy of Cornwall covers the cost of the prince's life."),  # back over a sentence opening with "it"
+    # the body the sentence before quotes comes first: it is whom "it" or "they" means
+    (("The government should change the law, the TUC has said.", "It said 1,500 workers lost their jobs."),
+     "The TUC said 1,500 workers lost their jobs."),
+    (("Courts should be a last resort, MPs said.", "But they rejected equal access."), "MPs rejected equal access."),
+    # none of these: a person quoted, a passive subject, the event itself, a number that
+    # does not agree, a determiner that points back, no noun phrase
+    (("Mr Bush's re-election came at a crucial time, Mr Blair said.", "It had to be brought together."), None),
+    (("The important thing was action, he said.", "It would become easier to assess the cost."), None),
+    (("The much trailed decision was ratified by the committee.", "It will be a blow to the town."), None),
+    (("The government is using the Royal Prerogative.", "It is only the 13th time the power has been used."), None),
+    (("The deal was signed on Monday.", "It comes after months of talks."), None),
+    (("The Bill proposes control orders.", "They would replace current powers."), None),
+    (("Ministers launched a plan.", "It was welcomed."), None),
+    (("This plan was launched on Monday.", "It was welcomed by councils."), None),
+    (("Even without changes the commission urges parties to act.", "It also suggests more funding."), None),
+    (("Mr Howard launched the plan.", "It was welcomed by councils."), None),  # "it" is never a person
+])
+def test_an_opening_it_or_they_is_named_after_the_thing_the_sentence_before_is_about(
+    texts: tuple[str, ...], alone: str | None
+) -> None:
+    pool = article("a", *texts)
+    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
+
+
+@pytest.mark.parametrize(("texts", "alone"), [
+    # the speaker of the quotation it carries on, back over sentences that are all quotation
+    (('Ms Hewitt said: "We have doubled maternity pay.', '"We will go further."'),
+     '"We will go further," Ms Hewitt said.'),
+    (('"The code works," he said of Mr Straw\'s plan.', '"We intend to strengthen it.'),
+     None),  # "he" names nobody: the sentence before has no name to give him
+    (("Mr Straw spoke in Beijing.", '"The code works," he said.', '"We intend to strengthen it.'),
+     '"We intend to strengthen it," Mr Straw said.'),
+    (('"Rates will rise," said the spokesman.', '"We are ready."', '“Are we ready for this?”'),
+     '“Are we ready for this?” the spokesman said.'),
+    (("Mr Smith resigned on Friday.", '"It was a mistake."'), None),  # the sentence before quotes nobody
+])
+def test_a_sentence_that_is_all_quotation_is_given_its_speaker(texts: tuple[str, ...], alone: str | None) -> None:
+    pool = article("a", *texts)
+    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
+
+
+def test_only_a_quotation_whose_speaker_cannot_be_told_is_discounted() -> None:
+    """The same words, all quotation: after a sentence that quotes Mr Smith they are his
+    and read alone as '"...," Mr Smith said.'; after one that quotes nobody they are
+    nobody's, lose a share of their score and read as they are."""
+    quoting = article("q", 'Mr Smith said: "Rail fares will rise.', '"Rail fares will rise by 5% next year."')
+    narrating = article("n", "Mr Smith spoke on Monday about rail fares.", '"Rail fares will rise by 5% next year."')
+    assert readability.unattributed_quotes(quoting) == [False, False]
+    assert readability.unattributed_quotes(narrating) == [False, True]
+    assert [s.text for s in as_read(quoting, [1])] == ['"Rail fares will rise by 5% next year," Mr Smith said.']
+    assert [s.text for s in as_read(narrating, [1])] == ['"Rail fares will rise by 5% next year."']
+    assert as_read(quoting, [0, 1]) == quoting  # read with its speaker, it is left as written
+
+
 def test_a_named_he_sentence_needs_no_antecedent_and_is_named_only_when_read_alone() -> None:
     pool = article("a", "Mr Smith resigned on Friday.", "He said he was tired.")
     assert antecedents(pool) == [None, None]
