@@ -130,9 +130,10 @@ _OPENING_PHRASE = re.compile(
     r"Since|While|When|Following|Despite|As)\b[^,\"“”]{0,80},\s+)?"
 )
 #: A name followed by what it does: "Mr Howard acknowledged ...", "Lisa Power, head of
-#: policy at the trust said ...".
+#: policy at the trust said ...", "Simon Hart of the Countryside Alliance has questioned ...".
 _NAME_THEN_PREDICATE = re.compile(
-    rf"(?<![\w'’]){_NAME}(?:(?:{_APPOSITION})?{_PREDICATE}|,\s[^,\"“”]{{2,120}}?\s{_ATTRIBUTING}\b)"
+    rf"(?<![\w'’]){_NAME}(?:\s+(?:of|from|at)\s+the(?:\s+{_CAPITALISED}){{1,4}})?"
+    rf"(?:(?:{_APPOSITION})?{_PREDICATE}|,\s[^,\"“”]{{2,120}}?\s{_ATTRIBUTING}\b)"
 )
 #: A role as the subject: "The Tory leader said ...", "The Scottish National Party's
 #: parliamentary leader argued ...", "A spokesman for the Home Office defended ...".
@@ -172,7 +173,9 @@ _THING_PRONOUNS = frozenset({"it", "they"})
 #: saying and common past tenses (no tagger: a phrase ends at the first word that is one).
 _VERB = (
     r"(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|does|do|did|"
-    r"say|says|said|wants|want|believes|believe|expects|expect|thinks|think|plans|hopes|hope|includes|"
+    r"say|says|said|wants|want|believes|believe|expects|expect|thinks|think|plans|hopes|hope|includes|call|calls|"
+    r"urge|urges|argue|argues|warn|warns|claim|claims|insist|insists|fear|fears|accept|accepts|reject|rejects|"
+    r"support|supports|oppose|opposes|demand|demands|propose|proposes|agree|agrees|need|needs|face|faces|"
     r"found|made|took|gave|came|went|saw|told|held|met|won|lost|led|left|set|put|began|became|brought|"
     r"thought|chose|wrote|spoke|rose|fell|grew|knew|paid|sent|spent|built|kept|meant|heard|got|stood|"
     rf"[a-z]+ed|{_ATTRIBUTING})"
@@ -180,7 +183,8 @@ _VERB = (
 #: A noun phrase as the subject, then its verb: "The Road Safety Bill, which ..., would
 #: allow ...", "Opponents say ...", "Experts studying the seas off Scotland have ...".
 _NOUN_SUBJECT = re.compile(
-    rf"(?P<phrase>(?:(?:The|the|A|a|An|an)\s+)?(?:[\w'’-]+\s+){{0,7}}?[\w'’-]+)(?:{_APPOSITION})?\s+{_VERB}\b"
+    rf"(?P<phrase>(?:(?:The|the|A|a|An|an)\s+)?(?:[\w'’-]+\s+){{0,7}}?[\w'’-]+)(?:{_APPOSITION})?"
+    rf"(?:\s+(?:also|now|still|already|then|have\s+long|has\s+long))?\s+{_VERB}\b"
 )
 #: The body quoted: '"...," the MPs said.', '..., the report warned.'
 _BODY_SPEAKER = re.compile(

@@ -209,6 +209,8 @@ def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> 
     ("On Monday the Pakistani president met Prime Minister Tony Blair.", "He is due in Manchester.", None),
     ("The vote was questioned by the former president, Dafydd Wigley.", "He accepted the result.", None),
     ("The report was read by Dr Fox.", "He said it was wrong.", None),  # whether Dr Fox is a "he" is not said
+    ("But Simon Hart of the Countryside Alliance has questioned the plan.", "He said it was unclear.",
+     "Simon Hart said it was unclear."),
 ])
 def test_an_opening_he_or_she_is_named_after_the_person_the_sentence_before_is_about(
     previous: str, text: str, alone: str | None
@@ -271,6 +273,8 @@ def test_the_article_says_whether_a_name_is_a_he_or_a_she(texts: tuple[str, ...]
     (("The government should change the law, the TUC has said.", "It said 1,500 workers lost their jobs."),
      "The TUC said 1,500 workers lost their jobs."),
     (("Courts should be a last resort, MPs said.", "But they rejected equal access."), "MPs rejected equal access."),
+    (("The MPs also call for tougher sentences.", "They say drink should count against offenders."),
+     "The MPs say drink should count against offenders."),
     # none of these: a person quoted, a passive subject, the event itself, a number that
     # does not agree, a determiner that points back, no noun phrase
     (("Mr Bush's re-election came at a crucial time, Mr Blair said.", "It had to be brought together."), None),
