@@ -471,9 +471,10 @@ def first_word_outside_quotes(text: str) -> re.Match[str] | None:
 def person_meant(sentence: Sentence, pronoun: str, pool: Positions) -> str | None:
     """Whom an opening "he"/"she" means: the person the sentence before is about, walking
     back over sentences that are all quotation or whose subject or speaker is the same
-    pronoun ("However, he ...", "..., he added."); else the one person that sentence
-    names, when the article's titles say that person is a "he" (or a "she"). None when
-    that sentence names nobody, several people, or someone of the other sex."""
+    pronoun ("However, he ...", "..., he added.") or that name nobody but speak of "he"
+    too; else the one person that sentence names, when the article's titles say that
+    person is a "he" (or a "she"). None when that sentence names nobody and has no "he",
+    names several people, or someone of the other sex."""
     sexes = pool.sexes(sentence.article_id)
     previous = pool.get((sentence.article_id, sentence.index - 1))
     for _ in range(_PRONOUN_CHAIN):
@@ -493,7 +494,11 @@ def person_meant(sentence: Sentence, pronoun: str, pool: Positions) -> str | Non
         if person is not None:
             return person[0] if sex_of(person, sexes) in (pronoun, UNKNOWN) else None
         person = only_person(text, sexes)
-        return person[0] if person is not None and sex_of(person, sexes) == pronoun else None
+        if person is not None:
+            return person[0] if sex_of(person, sexes) == pronoun else None
+        if {word.lower() for word in _FIRST_WORD.findall(unquoted(text))} & _SUBJECT_PRONOUNS != {pronoun}:
+            return None
+        previous = pool.get((previous.article_id, previous.index - 1))  # names nobody, but speaks of "him"
     return None
 
 

@@ -237,6 +237,10 @@ def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> 
     (("Mr Smith arrived.", "However, he said nothing.", "In the end, he left.", "He was tired."), "Mr Smith was tired."),
     (("Mr Smith arrived.", "The plan was wrong, he said.", "He was tired."), "Mr Smith was tired."),
     (("Mr Smith arrived.", "The plan was wrong, she said.", "He was tired."), None),
+    (("Mr Lewis wants an inquiry.", "As well as a limit on quangos he also wants a cap.", "He listed the worst."),
+     "Mr Lewis listed the worst."),  # names nobody but speaks of "him"
+    (("Mr Lewis wants an inquiry.", "As well as a limit on quangos she also wants a cap.", "He listed the worst."),
+     None),
 ])
 def test_the_run_back_to_the_name_passes_sentences_whose_subject_or_speaker_is_the_same_pronoun(
     texts: tuple[str, ...], alone: str | None
