@@ -99,11 +99,14 @@ _NOT_NAMES = frozenset({
     "Chief", "First", "Former",
 })
 #: Nouns naming a role a person holds: "the Tory leader", "the prime minister's spokesman".
-_ROLE = (
-    r"(?:leader|chancellor|minister|secretary|spokesman|spokeswoman|spokesperson|president|premier|chairman|"
-    r"chairwoman|chair|chief|director|mayor|governor|ambassador|envoy|commissioner|commander|candidate|"
-    r"senator|speaker|official|judge|peer|MP|MEP)"
+_ROLE_NOUNS = (
+    "leader", "chancellor", "minister", "secretary", "spokesman", "spokeswoman", "spokesperson", "president",
+    "premier", "chairman", "chairwoman", "chair", "chief", "director", "mayor", "governor", "ambassador", "envoy",
+    "commissioner", "commander", "candidate", "senator", "speaker", "official", "judge", "peer",
 )
+_ROLE = rf"(?:{'|'.join(_ROLE_NOUNS)}|MP|MEP)"
+#: The same, also capitalised as a title is after "the": "the outgoing European Commissioner".
+_ROLE_ANY_CASE = rf"(?:{'|'.join(f'[{n[0].upper()}{n[0]}]{n[1:]}' for n in _ROLE_NOUNS)}|MP|MEP)"
 _CAPITALISED = r"[A-Z](?=[\w'’-]*[a-z])(?:[\w-]|['’](?!s\b))*\b(?!['’]s\b)"
 _TITLE = rf"(?:{'|'.join(sorted(_TITLES, key=len, reverse=True))})"
 #: A name, maybe after a title; a title ends the name before it ("on Wednesday Mr Straw
@@ -136,9 +139,10 @@ _NAME_THEN_PREDICATE = re.compile(
     rf"(?:(?:{_APPOSITION})?{_PREDICATE}|,\s[^,\"“”]{{2,120}}?\s{_ATTRIBUTING}\b)"
 )
 #: A role as the subject: "The Tory leader said ...", "The Scottish National Party's
-#: parliamentary leader argued ...", "A spokesman for the Home Office defended ...".
+#: parliamentary leader argued ...", "A spokesman for the Home Office defended ...", "the
+#: outgoing European Commissioner said ...".
 _ROLE_SUBJECT = re.compile(
-    rf"(?P<role>(?:[Tt]he|[Aa])\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE}"
+    rf"(?P<role>(?:[Tt]he|[Aa])\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE_ANY_CASE}"
     rf"(?:\s+(?:for|of|at)\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})?)(?:{_APPOSITION})?{_PREDICATE}"
 )
 #: Whom a sentence quotes: '"...," Mr Smith said.', '..., said Ms Jones.'
@@ -169,6 +173,7 @@ _CLAUSE_WORDS = frozenset({
 _ARTICLES = frozenset({"the", "a", "an"})
 _SUBJECT_PRONOUNS = frozenset({"he", "she"})
 _THING_PRONOUNS = frozenset({"it", "they"})
+_EITHER_SEX = re.compile(r"(?:he|she)\s+or\s+(?:he|she)\b", re.IGNORECASE)
 #: Words that end a noun phrase that is a sentence's subject: auxiliaries, modals, verbs of
 #: saying and common past tenses (no tagger: a phrase ends at the first word that is one).
 _VERB = (
@@ -404,7 +409,9 @@ def opening_pronoun(text: str) -> re.Match[str] | None:
     """The opening "he", "she", "it" or "they" outside quotations ("He said ...",
     '"...," she added', "They say ...")."""
     word = first_word_outside_quotes(text)
-    return word if word is not None and word.group().lower() in _SUBJECT_PRONOUNS | _THING_PRONOUNS else None
+    if word is None or word.group().lower() not in _SUBJECT_PRONOUNS | _THING_PRONOUNS:
+        return None
+    return None if _EITHER_SEX.match(text, word.start()) else word  # "He or she is always an MP": anyone
 
 
 def thing_meant(sentence: Sentence, text: str, pool: Positions) -> str | None:
@@ -549,7 +556,7 @@ def person_named(text: str) -> tuple[str, str | None] | None:
         if len(before) > 5 or _CLAUSE_WORDS & {word.lower() for word in before}:
             break
         if _ARTICLES & {word.lower() for word in before} and not re.fullmatch(_ROLE, before[-1].rstrip(",")):
-            continue  # "the outgoing European Commissioner": a title, not a name
+            continue  # "the outgoing European Commissioner": a role, not a name
         if is_name(match):
             return called(match)
     role = _ROLE_SUBJECT.match(text, start)

@@ -188,7 +188,10 @@ def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> 
     ('"Taxes will fall," said Ms Essex.', "She said councils agreed.", "Ms Essex said councils agreed."),
     ("Ms Hewitt announced the plan.", "He said it was costly.", None),  # a title of the other sex
     ("Consumer borrowing rose in January.", "He said rates would rise.", None),  # nobody named
-    ("The outgoing European Commissioner spoke.", "He said reform was needed.", None),  # a title, not a name
+    ("The outgoing European Commissioner spoke.", "He said reform was needed.",
+     "The outgoing European Commissioner said reform was needed."),  # a role, capitalised as a title
+    ("Home Affairs spokesman Mark Oaten spoke.", "He said reform was needed.", "Mark Oaten said reform was needed."),
+    ("The Speaker chairs debates.", "He or she is always an MP.", None),  # anyone, not the one named
     ("Mr Blair met Ms Jowell.", "It was their first meeting.", None),  # only "he" and "she" are named
     # a title ends the name before it, so the subject of the second clause is found
     ("Britain was cautious, but on Wednesday Mr Straw said he wanted it to end.", "He said the ban would go.",
