@@ -143,8 +143,11 @@ _NAME_THEN_PREDICATE = re.compile(
 #: outgoing European Commissioner said ...".
 _ROLE_SUBJECT = re.compile(
     rf"(?P<role>(?:[Tt]he|[Aa])\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE_ANY_CASE}"
-    rf"(?:\s+(?:for|of|at)\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})?)(?:{_APPOSITION})?{_PREDICATE}"
+    rf"(?:\s+(?:for|of|at)\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})?)(?P<apposition>{_APPOSITION})?"
+    rf"{_PREDICATE}"
 )
+#: A name that is all of an apposition: "The Scottish National Party's Holyrood leader, Nicola Sturgeon, ...".
+_NAME_APPOSITION = re.compile(rf",\s*{_NAME}\s*,$")
 #: Whom a sentence quotes: '"...," Mr Smith said.', '..., said Ms Jones.'
 _SPEAKER_BEFORE = re.compile(rf"(?<![\w'’]){_NAME}(?:{_APPOSITION})?\s+(?:has\s+|had\s+|also\s+)?{_ATTRIBUTING}\b")
 _SPEAKER_AFTER = re.compile(rf"\b{_ATTRIBUTING}\s+{_NAME}\s*(?:[.,;:]|$)")
@@ -561,6 +564,9 @@ def person_named(text: str) -> tuple[str, str | None] | None:
             return called(match)
     role = _ROLE_SUBJECT.match(text, start)
     if role:
+        named = _NAME_APPOSITION.fullmatch(role.group("apposition") or "")
+        if named and is_name(named):
+            return called(named)  # "Nicola Sturgeon", not "the Scottish National Party's Holyrood leader"
         return role.group("role")[0].lower() + role.group("role")[1:], None  # capitalised where it opens
     for pattern in (_SPEAKER_BEFORE, _SPEAKER_AFTER):
         speaker = next((m for m in pattern.finditer(text) if is_name(m)), None)

@@ -203,6 +203,9 @@ def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> 
      "A spokesman for the Home Office said the law was clear."),
     ("The Scottish National Party's parliamentary leader argued the law was clear.", "She said ministers knew.",
      "The Scottish National Party's parliamentary leader said ministers knew."),
+    # a role with the person's name beside it: the name
+    ("The Scottish Green Party's health spokeswoman, Eleanor Scott, welcomed the ban.", "She said it was overdue.",
+     "Eleanor Scott said it was overdue."),
     # not the subject, but the one person the sentence names, with a title that agrees
     ("The programme also heard from Lord Roberts of Conwy, who was a minister at the time.",
      "He denied any improper role.", "Lord Roberts of Conwy denied any improper role."),
