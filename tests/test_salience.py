@@ -239,6 +239,12 @@ def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> 
     assert readability.standing_alone(pool[4], by) is None
 
 
+def last_read_alone(*texts: str) -> str | None:
+    """How the last of an article's sentences reads without the one before it."""
+    pool = article("a", *texts)
+    return readability.standing_alone(pool[-1], readability.by_position(pool))
+
+
 @pytest.mark.parametrize(("texts", "alone"), [
     (("Mr Smith arrived.", "However, he said nothing.", "In the end, he left.", "He was tired."), "Mr Smith was tired."),
     (("Mr Smith arrived.", "The plan was wrong, he said.", "He was tired."), "Mr Smith was tired."),
@@ -251,8 +257,7 @@ def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> 
 def test_the_run_back_to_the_name_passes_sentences_whose_subject_or_speaker_is_the_same_pronoun(
     texts: tuple[str, ...], alone: str | None
 ) -> None:
-    pool = article("a", *texts)
-    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
+    assert last_read_alone(*texts) == alone
 
 
 @pytest.mark.parametrize(("texts", "alone"), [
@@ -267,8 +272,7 @@ def test_the_run_back_to_the_name_passes_sentences_whose_subject_or_speaker_is_t
      "Dr Fox said it was wrong."),
 ])
 def test_the_article_says_whether_a_name_is_a_he_or_a_she(texts: tuple[str, ...], alone: str | None) -> None:
-    pool = article("a", *texts)
-    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
+    assert last_read_alone(*texts) == alone
 
 
 @pytest.mark.parametrize(("texts", "alone"), [
@@ -301,8 +305,7 @@ def test_the_article_says_whether_a_name_is_a_he_or_a_she(texts: tuple[str, ...]
 def test_an_opening_it_or_they_is_named_after_the_thing_the_sentence_before_is_about(
     texts: tuple[str, ...], alone: str | None
 ) -> None:
-    pool = article("a", *texts)
-    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
+    assert last_read_alone(*texts) == alone
 
 
 @pytest.mark.parametrize(("texts", "alone"), [
@@ -310,7 +313,7 @@ def test_an_opening_it_or_they_is_named_after_the_thing_the_sentence_before_is_a
     (('Ms Hewitt said: "We have doubled maternity pay.', '"We will go further."'),
      '"We will go further," Ms Hewitt said.'),
     (('"The code works," he said of Mr Straw\'s plan.', '"We intend to strengthen it.'),
-     None),  # "he" names nobody: the sentence before has no name to give him
+     None),  # "he" is nobody: no sentence before names him
     (("Mr Straw spoke in Beijing.", '"The code works," he said.', '"We intend to strengthen it.'),
      '"We intend to strengthen it," Mr Straw said.'),
     (('"Rates will rise," said the spokesman.', '"We are ready."', '“Are we ready for this?”'),
@@ -318,8 +321,7 @@ def test_an_opening_it_or_they_is_named_after_the_thing_the_sentence_before_is_a
     (("Mr Smith resigned on Friday.", '"It was a mistake."'), None),  # the sentence before quotes nobody
 ])
 def test_a_sentence_that_is_all_quotation_is_given_its_speaker(texts: tuple[str, ...], alone: str | None) -> None:
-    pool = article("a", *texts)
-    assert readability.standing_alone(pool[-1], readability.by_position(pool)) == alone
+    assert last_read_alone(*texts) == alone
 
 
 def test_only_a_quotation_whose_speaker_cannot_be_told_is_discounted() -> None:
