@@ -199,6 +199,7 @@ _BODY_SPEAKER = re.compile(
     rf"(?:[,:;][\"”]?|[\"”])\s+(?P<phrase>(?:[\w'’-]+\s+){{0,4}}?[\w'’-]+)\s+(?:has\s+|have\s+|also\s+)?"
     rf"{_ATTRIBUTING}\b"
 )
+#: A passive verb after the subject: "The decision was ratified ..." (what "it" means next is unclear).
 _PASSIVE = re.compile(
     r"(?:,[^,]*,)?\s+(?:is|are|was|were|be|been|being|has\s+been|have\s+been|had\s+been|will\s+be|would\s+be)"
     r"\s+(?:[a-z]+ed|made|held|given|taken|seen|known|found|built|set|put|brought|told|won|lost|paid|sent|spent|kept|"
@@ -212,17 +213,22 @@ _EVENT_IT = re.compile(
     r"took|happened|happens)\b)",
     re.IGNORECASE,
 )
+#: First words of a noun phrase that itself points back ("This plan", "Their opponents").
 _POINTING_DETERMINERS = frozenset({
     "this", "that", "these", "those", "its", "their", "his", "her", "such", "another", "other", "others",
     "it", "they", "he", "she", "we", "i", "you",
 })
+#: A plural head noun: "-s" but not "-ss", "-us", "-is" or a possessive; a few without "-s".
 _PLURAL_NOUN = re.compile(r"[\w'’-]*[^sui'’]s|people|police|men|women|children", re.IGNORECASE)
-_PREPOSITION_TAIL = re.compile(r"\s+(?:of|for|in|from|at|on|with|to|by|over|against|under|studying)\s.*$")
+#: What follows a noun phrase's head: "The plight [of the infected women]", "Experts [studying the seas]".
+_PREPOSITION_TAIL = re.compile(r"\s+(?:of|for|in|from|at|on|with|to|by|over|against|under|[a-z]+ing)\s.*$")
+#: A time at the end of a subject, which the sentence after may not share: "... John Redwood on Thursday".
 _TIME_AFTER_PHRASE = re.compile(
-    r"\s+(?:on|last|this|earlier|yesterday)(?:\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-    r"week|month|year|night))?$"
+    r"\s+(?:(?:on|last|this|earlier)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|week|month|"
+    r"year|night)|yesterday)$"
 )
-#: How far back a run of "He ..." sentences is followed to the one that names him.
+#: How far back a run of "He ..." (or "It ...", or quotation) sentences is followed to the
+#: one that names whom (or what) it is about.
 _PRONOUN_CHAIN = 3
 
 
@@ -278,7 +284,7 @@ def points_back(word: str) -> bool:
 
 def is_unattributed_quote(text: str) -> bool:
     """All quotation, no speaker: the words are someone's, but whose is elsewhere."""
-    return is_all_quotation(text)
+    return bool(quoted_spans(text)) and not first_word(unquoted(text))
 
 
 def leans_on_previous(text: str) -> bool:
@@ -345,10 +351,11 @@ def by_position(sentences: Sequence[Sentence]) -> Positions:
 
 def standing_alone(sentence: Sentence, pool: Positions) -> str | None:
     """The sentence as it reads without the one before it: unchanged when it does not
-    lean on it, without its opening connective, or with its opening "he"/"she" replaced
-    by the person the sentences before name; None when none of these works."""
+    lean on it, without its opening connective, with its opening "he"/"she" replaced by
+    the person the sentences before name or its "it"/"they" by the thing they are about,
+    and a quotation with its speaker; None when none of these works."""
     text = without_stray_quote(sentence.text)
-    if is_all_quotation(text):
+    if is_unattributed_quote(text):
         speaker = quotation_speaker(sentence, pool)
         if speaker is not None:
             return attributed(text, speaker)
@@ -363,17 +370,13 @@ def standing_alone(sentence: Sentence, pool: Positions) -> str | None:
     if pronoun is None:
         return None
     word = pronoun.group().lower()
-    person = person_meant(sentence, word, pool) if word in _SUBJECT_PRONOUNS else thing_meant(sentence, rest, pool)
-    if person is None:
+    meant = person_meant(sentence, word, pool) if word in _SUBJECT_PRONOUNS else thing_meant(sentence, rest, pool)
+    if meant is None:
         return None
-    named = rest[: pronoun.start()] + (person[0].upper() + person[1:] if pronoun.start() == 0 else person)
+    named = rest[: pronoun.start()] + (meant[0].upper() + meant[1:] if pronoun.start() == 0 else meant)
     named += rest[pronoun.end():]
     named = named[0].upper() + named[1:]
     return None if needs_previous(named) else named
-
-
-def is_all_quotation(text: str) -> bool:
-    return bool(quoted_spans(text)) and not first_word(unquoted(text))
 
 
 def quotation_speaker(sentence: Sentence, pool: Positions) -> str | None:
@@ -388,7 +391,7 @@ def quotation_speaker(sentence: Sentence, pool: Positions) -> str | None:
         text = without_stray_quote(previous.text)
         if not quoted_spans(text):
             return None
-        if is_all_quotation(text):
+        if is_unattributed_quote(text):
             previous = pool.get((previous.article_id, previous.index - 1))
             continue
         speaker = _PRONOUN_SPEAKER.search(text)
@@ -404,7 +407,10 @@ def attributed(text: str, speaker: str) -> str:
     """A quotation with its speaker: '"We will not give up," Mr Smith said.'"""
     closing = "”" if text.lstrip().startswith("“") else '"'
     body = _CLOSING_MARK.sub("", text.rstrip())
-    body = _FINAL_STOP.sub(r",\1", body) if _FINAL_STOP.search(body) else body if body[-1:] in "?!," else body + ","
+    if _FINAL_STOP.search(body):
+        body = _FINAL_STOP.sub(r",\1", body)  # "... rise." -> "... rise,"
+    elif body[-1:] not in "?!,":
+        body += ","
     return f"{body}{closing} {speaker} said."
 
 
