@@ -70,8 +70,10 @@ _QUOTE_MARK = re.compile(r"[\"“”]")
 #: A quotation mark then a space cannot open a quotation: it closes one from the sentence
 #: before, left at the start of this one when the splitter cut after its full stop.
 _STRAY_CLOSING_QUOTE = re.compile(r"^[\"”]\s+(?=\S)")
-_CLOSING_MARK = re.compile(r"[\"”]$")
-_FINAL_STOP = re.compile(r"\.(['’]?)$")
+#: How a quotation ends, to be closed again after a comma: '."', '".', '"' or '.'.
+_QUOTATION_END = re.compile(r"(?:\.?[\"”]+|[\"”]*\.)$")
+#: A full stop inside a quotation within the quotation: '... their own art forms.\''.
+_INNER_STOP = re.compile(r"\.(['’])$")
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$")
 _FIRST_WORD = re.compile(r"[^\W_]+")
 
@@ -121,9 +123,10 @@ _ATTRIBUTING = (
     r"replies|responded|acknowledged|conceded|urged|urges|predicted|revealed|confirmed|noted|commented|maintained|"
     r"maintains)"
 )
-#: What follows a subject: a lower-case word that is no conjunction, preposition or role
-#: ("Home Affairs spokesman Mark Oaten": "Home Affairs" is no subject).
-_PREDICATE = rf"\s+(?!(?:and|or|of|to|for|in|on|at|{_ROLE})\b)[a-z]"
+#: What follows a subject: a lower-case word that is no conjunction, preposition or role,
+#: nor a noun for a person before their name ("Home Affairs spokesman Mark Oaten", "North
+#: Devon landowner Giles Bradshaw": "Home Affairs" and "North Devon" are no subjects).
+_PREDICATE = rf"\s+(?!(?:and|or|of|to|for|in|on|at|{_ROLE})\b)(?![a-z]+(?:er|or|ist|ian)\s+[A-Z])[a-z]"
 _APPOSITION = r",[^,\"“”]{2,120},"
 #: What may come before a sentence's subject: a connective, or a phrase set off by a comma
 #: ("Speaking in Cardiff, Mr Jones said ...").
@@ -406,10 +409,10 @@ def quotation_speaker(sentence: Sentence, pool: Positions) -> str | None:
 def attributed(text: str, speaker: str) -> str:
     """A quotation with its speaker: '"We will not give up," Mr Smith said.'"""
     closing = "”" if text.lstrip().startswith("“") else '"'
-    body = _CLOSING_MARK.sub("", text.rstrip())
-    if _FINAL_STOP.search(body):
-        body = _FINAL_STOP.sub(r",\1", body)  # "... rise." -> "... rise,"
-    elif body[-1:] not in "?!,":
+    body = _QUOTATION_END.sub("", text.rstrip())  # '... will rise."' -> '... will rise'
+    if _INNER_STOP.search(body):
+        body = _INNER_STOP.sub(r",\1", body)
+    elif body[-1:] not in "?!,'’":
         body += ","
     return f"{body}{closing} {speaker} said."
 
@@ -592,13 +595,14 @@ def is_name(match: re.Match[str]) -> bool:
 
 
 def called(match: re.Match[str]) -> tuple[str, str | None]:
-    """"Mr Howard" (or "Mr. Howard") with his title as written; "Alistair Darling", not
-    "Secretary Alistair Darling"; "Laura Brownlees", not "Laura Brownlees of Save" (only
-    a title makes "of" part of a name: "Lord Roberts of Conwy")."""
+    """"Mr Howard" (or "Mr. Howard") with his title as written, and "President Musharraf
+    of Pakistan"; "Alistair Darling", not "Secretary Alistair Darling"; "Laura Brownlees",
+    not "Laura Brownlees of Save" (only a title makes "of" part of a name: "Lord Roberts of
+    Conwy")."""
     title, name = match.group("title"), match.group("name")
     if not title and " of " in name:
         return name.split(" of ")[0], None
-    keep_title = title and (len(name.split()) == 1 or title in _MALE_TITLES | _FEMALE_TITLES)
+    keep_title = title and (len(name.split(" of ")[0].split()) == 1 or title in _MALE_TITLES | _FEMALE_TITLES)
     sex = "he" if title in _MALE_TITLES else "she" if title in _FEMALE_TITLES else None
     return match.string[match.start("title" if keep_title else "name") : match.end("name")], sex
 

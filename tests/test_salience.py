@@ -217,6 +217,10 @@ def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> 
     ("The report was read by Dr Fox.", "He said it was wrong.", None),  # whether Dr Fox is a "he" is not said
     ("But Simon Hart of the Countryside Alliance has questioned the plan.", "He said it was unclear.",
      "Simon Hart said it was unclear."),
+    ("North Devon landowner Giles Bradshaw was put in touch with the group.", "He had asked about his dogs.",
+     "Giles Bradshaw had asked about his dogs."),  # "North Devon" is no subject: a noun for him follows
+    ("Veils are backward, President Musharraf of Pakistan has said.", "He was speaking to the BBC.",
+     "President Musharraf of Pakistan was speaking to the BBC."),
 ])
 def test_an_opening_he_or_she_is_named_after_the_person_the_sentence_before_is_about(
     previous: str, text: str, alone: str | None
@@ -318,6 +322,10 @@ def test_an_opening_it_or_they_is_named_after_the_thing_the_sentence_before_is_a
      '"We intend to strengthen it," Mr Straw said.'),
     (('"Rates will rise," said the spokesman.', '"We are ready."', '“Are we ready for this?”'),
      '“Are we ready for this?” the spokesman said.'),
+    (('Mr MacDonald said: "The system is unfair.', '"It is giving Britain a bad name".'),
+     '"It is giving Britain a bad name," Mr MacDonald said.'),
+    (('Ms James said: "Artists need a voice.', '"The quote I gave was: \'Artists reflect a truth.\'"'),
+     '"The quote I gave was: \'Artists reflect a truth,\'" Ms James said.'),
     (("Mr Smith resigned on Friday.", '"It was a mistake."'), None),  # the sentence before quotes nobody
 ])
 def test_a_sentence_that_is_all_quotation_is_given_its_speaker(texts: tuple[str, ...], alone: str | None) -> None:
