@@ -12,8 +12,9 @@ A pool holds many articles, so each sentence also gets its support across the po
 (mean cosine to the other articles' sentences, attribution words left out as they are
 no topic: how much of the section's news it speaks to) and a lead prior (news puts the
 gist first). A sentence that is a fragment (a bullet, a heading, a stray quote mark) is
-ranked last; an unattributed quotation is discounted, as a reader cannot tell whose
-words they are.
+ranked last; a quotation with no speaker in it or in the sentences before it is
+discounted, as a reader cannot tell whose words they are (one the sentences before
+attribute is given its speaker when read alone: ``readability``).
 
 Which picked sentences can be read on their own is ``readability.py``'s concern.
 """
@@ -30,7 +31,7 @@ from scipy import sparse
 
 from . import nlp
 from .models import Sentence
-from .readability import is_fragment, is_unattributed_quote
+from .readability import is_fragment, unattributed_quotes
 
 __all__ = ["NAME", "Weights", "salience_scores"]
 
@@ -49,7 +50,7 @@ class Weights:
 
     support: float = 0.2  # weight of support across the pool, against centrality in the article
     lead: float = 0.2  # a sentence at position p gains a share lead / (1 + p) of its score
-    unattributed_quote: float = 0.2  # share of its score an unattributed quotation loses
+    unattributed_quote: float = 0.2  # share of its score a quotation nobody is named for loses
 
 
 WEIGHTS = Weights()
@@ -68,7 +69,7 @@ def salience_scores(sentences: Sequence[Sentence], weights: Weights = WEIGHTS) -
     topical = unit_rows(without_columns(counts, attribution))
     support = relative_to_mean(mean_similarity_across(topical, articles, article_centroids(topical, articles)))
     lead = np.array([1.0 / (1 + s.index) for s in sentences])
-    quoted = np.array([is_unattributed_quote(s.text) for s in sentences], dtype=float)
+    quoted = np.array(unattributed_quotes(sentences), dtype=float)
     scores = (
         (centrality + weights.support * support)
         * (1 + weights.lead * lead)

@@ -176,15 +176,23 @@ def test_the_command_refuses_unknown_algorithms_and_empty_folders(dataset: tuple
 
 @pytest.mark.skipif(not BBC.is_dir(), reason="../shared evaluation data is not present")
 def test_our_ranker_on_held_out_bbc_articles() -> None:
-    """All 100 held-out articles (about 7 s), readability rule on: measured ROUGE-2 74.39 for
-    ours, 73.08 for sumy's best (Reduction) with sumy's word rule, 71.72 for Reduction with
-    the project's tokenizer, 67.66 for TextRank."""
-    cases = load_cases(BBC / "articles", BBC / "summaries", "heldout")
-    assert len(cases) == 100
-    ours, reduction, sumy_words, textrank = (
-        evaluate(cases, name).rouge2 for name in (salience.NAME, "reduction", "reduction" + SUMY_WORDS, "textrank")
+    """All 200 articles (about 15 s), readability rule on. Measured ROUGE-2 on the held-out
+    half: 75.06 for ours, 73.08 for sumy's best (Reduction) with sumy's word rule, 71.72 for
+    Reduction with the project's tokenizer, 67.66 for TextRank; on the development half
+    76.47 for ours and 72.30 for Reduction with sumy's word rule. Each floor is under what
+    was measured: two points for our score, less for our lead over the others."""
+    tables = evaluate_splits(
+        load_cases(BBC / "articles", BBC / "summaries", "all"),
+        [salience.NAME, "reduction", "reduction" + SUMY_WORDS, "textrank"],
     )
-    assert ours >= 74.0
+    dev, heldout = ({s.algorithm: s for s in tables[half]} for half in ("dev", "heldout"))
+    assert dev[salience.NAME].articles == heldout[salience.NAME].articles == 100
+    ours, reduction, sumy_words, textrank = (
+        heldout[name].rouge2 for name in (salience.NAME, "reduction", "reduction" + SUMY_WORDS, "textrank")
+    )
+    assert ours >= 73.0
     assert ours >= reduction + 2.5
-    assert ours >= sumy_words + 1.2
+    assert ours >= sumy_words + 1.5
     assert ours >= textrank + 6.0
+    assert dev[salience.NAME].rouge2 >= 74.5
+    assert dev[salience.NAME].rouge2 >= dev["reduction" + SUMY_WORDS].rouge2 + 3.0

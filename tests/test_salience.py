@@ -142,6 +142,21 @@ def test_an_unattributed_quotation_loses_to_the_same_words_with_a_speaker() -> N
     ("Ministers met in Arlen on Tuesday.", False),
     ("US officials say they are not satisfied.", False),  # an acronym, not the pronoun "us"
     ("Us? We were never asked.", True),
+    # an empty "it" of a report or judgement, and "so far", point nowhere
+    ("It is thought that half a million children skip school each day.", False),
+    ("It is believed more than 270 hunts went out on Saturday.", False),
+    ("It was not known whether the men had received letters.", False),
+    ('"It is vital that we start now to plan for future years."', False),
+    ("It then emerged that the firm had a client which opposes the plan.", False),
+    ("So far the US has refused to sign the treaty.", False),
+    ("It is thought to be the largest protest in years.", True),  # "it": something named before
+    ("It is likely to pass next week.", True),
+    ("It was the first time the power had been used.", True),
+    # a quotation carried over two sentences is one quotation: the mark opening the second
+    # continues it, it does not close the first
+    ('"Health rates are lamentable. "They all make us unhealthy.', False),
+    ('"We do not want that. "Very often the quality suffers.', True),
+    ('"The rules are blurred. "You can hunt a rat, but not a mouse," he said.', True),
 ])
 def test_sentences_that_lean_on_the_one_before(text: str, leans: bool) -> None:
     assert leans_on_previous(text) is leans
@@ -173,8 +188,39 @@ def test_antecedents_point_to_the_previous_sentence_in_the_pool_or_nowhere() -> 
     ('"Taxes will fall," said Ms Essex.', "She said councils agreed.", "Ms Essex said councils agreed."),
     ("Ms Hewitt announced the plan.", "He said it was costly.", None),  # a title of the other sex
     ("Consumer borrowing rose in January.", "He said rates would rise.", None),  # nobody named
-    ("The outgoing European Commissioner spoke.", "He said reform was needed.", None),  # a title, not a name
+    ("The outgoing European Commissioner spoke.", "He said reform was needed.",
+     "The outgoing European Commissioner said reform was needed."),  # a role, capitalised as a title
+    ("Home Affairs spokesman Mark Oaten spoke.", "He said reform was needed.", "Mark Oaten said reform was needed."),
+    ("The Speaker chairs debates.", "He or she is always an MP.", None),  # anyone, not the one named
     ("Mr Blair met Ms Jowell.", "It was their first meeting.", None),  # only "he" and "she" are named
+    # a title ends the name before it, so the subject of the second clause is found
+    ("Britain was cautious, but on Wednesday Mr Straw said he wanted it to end.", "He said the ban would go.",
+     "Mr Straw said the ban would go."),
+    ('"Hope is no strategy," Prof Etzioni continues.', "He names Russia as the main concern.",
+     "Prof Etzioni names Russia as the main concern."),
+    # roles: "a ... for the X", and up to four words before the role
+    ("But a spokesman for the Home Office defended the proposals.", "He said the law was clear.",
+     "A spokesman for the Home Office said the law was clear."),
+    ("The Scottish National Party's parliamentary leader argued the law was clear.", "She said ministers knew.",
+     "The Scottish National Party's parliamentary leader said ministers knew."),
+    # a role with the person's name beside it: the name
+    ("The Scottish Green Party's health spokeswoman, Eleanor Scott, welcomed the ban.", "She said it was overdue.",
+     "Eleanor Scott said it was overdue."),
+    # not the subject, but the one person the sentence names, with a title that agrees
+    ("The programme also heard from Lord Roberts of Conwy, who was a minister at the time.",
+     "He denied any improper role.", "Lord Roberts of Conwy denied any improper role."),
+    ("That was a rate of progress Ms Abbott described as painful.", '"It has not worked," she said.',
+     '"It has not worked," Ms Abbott said.'),
+    ("Mr Blair met Ms Jowell.", "She said nothing.", None),  # two people
+    ("On Monday the Pakistani president met Prime Minister Tony Blair.", "He is due in Manchester.", None),
+    ("The vote was questioned by the former president, Dafydd Wigley.", "He accepted the result.", None),
+    ("The report was read by Dr Fox.", "He said it was wrong.", None),  # whether Dr Fox is a "he" is not said
+    ("But Simon Hart of the Countryside Alliance has questioned the plan.", "He said it was unclear.",
+     "Simon Hart said it was unclear."),
+    ("North Devon landowner Giles Bradshaw was put in touch with the group.", "He had asked about his dogs.",
+     "Giles Bradshaw had asked about his dogs."),  # "North Devon" is no subject: a noun for him follows
+    ("Veils are backward, President Musharraf of Pakistan has said.", "He was speaking to the BBC.",
+     "President Musharraf of Pakistan was speaking to the BBC."),
 ])
 def test_an_opening_he_or_she_is_named_after_the_person_the_sentence_before_is_about(
     previous: str, text: str, alone: str | None
@@ -195,6 +241,108 @@ def test_a_run_of_he_sentences_and_quotations_is_followed_back_to_the_name() -> 
     by = readability.by_position(pool)
     assert readability.standing_alone(pool[3], by) == "Mr Blair warned his supporters against complacency."
     assert readability.standing_alone(pool[4], by) is None
+
+
+def last_read_alone(*texts: str) -> str | None:
+    """How the last of an article's sentences reads without the one before it."""
+    pool = article("a", *texts)
+    return readability.standing_alone(pool[-1], readability.by_position(pool))
+
+
+@pytest.mark.parametrize(("texts", "alone"), [
+    (("Mr Smith arrived.", "However, he said nothing.", "In the end, he left.", "He was tired."), "Mr Smith was tired."),
+    (("Mr Smith arrived.", "The plan was wrong, he said.", "He was tired."), "Mr Smith was tired."),
+    (("Mr Smith arrived.", "The plan was wrong, she said.", "He was tired."), None),
+    (("Mr Lewis wants an inquiry.", "As well as a limit on quangos he also wants a cap.", "He listed the worst."),
+     "Mr Lewis listed the worst."),  # names nobody but speaks of "him"
+    (("Mr Lewis wants an inquiry.", "As well as a limit on quangos she also wants a cap.", "He listed the worst."),
+     None),
+])
+def test_the_run_back_to_the_name_passes_sentences_whose_subject_or_speaker_is_the_same_pronoun(
+    texts: tuple[str, ...], alone: str | None
+) -> None:
+    assert last_read_alone(*texts) == alone
+
+
+@pytest.mark.parametrize(("texts", "alone"), [
+    # the article titles her elsewhere: "Patricia Hewitt" is a "she", not whom "he" means
+    (("Ms Hewitt spoke on Monday.", "Patricia Hewitt announced the plan.", "He said it was costly."), None),
+    (("Ms Hewitt spoke on Monday.", "Patricia Hewitt announced the plan.", "She said it was costly."),
+     "Patricia Hewitt said it was costly."),
+    # an article with a Mr and a Mrs Howard does not say which "Michael Howard" is
+    (("Mr Howard and Mrs Howard arrived.", "Michael Howard spoke first.", "She said it was costly."), None),
+    # a title in the article lets the one person a sentence names be whom "he" means
+    (("Dr Fox is a Tory.", "Mr Fox wrote to ministers.", "The report was read by Dr Fox.", "He said it was wrong."),
+     "Dr Fox said it was wrong."),
+])
+def test_the_article_says_whether_a_name_is_a_he_or_a_she(texts: tuple[str, ...], alone: str | None) -> None:
+    assert last_read_alone(*texts) == alone
+
+
+@pytest.mark.parametrize(("texts", "alone"), [
+    (("Opponents say the runway cannot be paid for.", "They said this is illegal."), "Opponents said this is illegal."),
+    (("But the Tories insisted they would hold ministers to account.", "They said Labour must explain the cost."),
+     "The Tories said Labour must explain the cost."),
+    (("The Road Safety Bill, which gets its second reading on Tuesday, would allow roadside tests.",
+      "It also includes plans for speeding fines."), "The Road Safety Bill also includes plans for speeding fines."),
+    (("The Duchy of Cornwall is a large estate.", "It was set up in 1337.", "It covers the cost of the prince's life."),
+     "The Duchy of Cornwall covers the cost of the prince's life."),  # back over a sentence opening with "it"
+    # the body the sentence before quotes comes first: it is whom "it" or "they" means
+    (("The government should change the law, the TUC has said.", "It said 1,500 workers lost their jobs."),
+     "The TUC said 1,500 workers lost their jobs."),
+    (("Courts should be a last resort, MPs said.", "But they rejected equal access."), "MPs rejected equal access."),
+    (("The MPs also call for tougher sentences.", "They say drink should count against offenders."),
+     "The MPs say drink should count against offenders."),
+    # none of these: a person quoted, a passive subject, the event itself, a number that
+    # does not agree, a determiner that points back, no noun phrase
+    (("Mr Bush's re-election came at a crucial time, Mr Blair said.", "It had to be brought together."), None),
+    (("The important thing was action, he said.", "It would become easier to assess the cost."), None),
+    (("The much trailed decision was ratified by the committee.", "It will be a blow to the town."), None),
+    (("The government is using the Royal Prerogative.", "It is only the 13th time the power has been used."), None),
+    (("The deal was signed on Monday.", "It comes after months of talks."), None),
+    (("The Bill proposes control orders.", "They would replace current powers."), None),
+    (("Ministers launched a plan.", "It was welcomed."), None),
+    (("This plan was launched on Monday.", "It was welcomed by councils."), None),
+    (("Even without changes the commission urges parties to act.", "It also suggests more funding."), None),
+    (("Mr Howard launched the plan.", "It was welcomed by councils."), None),  # "it" is never a person
+])
+def test_an_opening_it_or_they_is_named_after_the_thing_the_sentence_before_is_about(
+    texts: tuple[str, ...], alone: str | None
+) -> None:
+    assert last_read_alone(*texts) == alone
+
+
+@pytest.mark.parametrize(("texts", "alone"), [
+    # the speaker of the quotation it carries on, back over sentences that are all quotation
+    (('Ms Hewitt said: "We have doubled maternity pay.', '"We will go further."'),
+     '"We will go further," Ms Hewitt said.'),
+    (('"The code works," he said of Mr Straw\'s plan.', '"We intend to strengthen it.'),
+     None),  # "he" is nobody: no sentence before names him
+    (("Mr Straw spoke in Beijing.", '"The code works," he said.', '"We intend to strengthen it.'),
+     '"We intend to strengthen it," Mr Straw said.'),
+    (('"Rates will rise," said the spokesman.', '"We are ready."', '“Are we ready for this?”'),
+     '“Are we ready for this?” the spokesman said.'),
+    (('Mr MacDonald said: "The system is unfair.', '"It is giving Britain a bad name".'),
+     '"It is giving Britain a bad name," Mr MacDonald said.'),
+    (('Ms James said: "Artists need a voice.', '"The quote I gave was: \'Artists reflect a truth.\'"'),
+     '"The quote I gave was: \'Artists reflect a truth,\'" Ms James said.'),
+    (("Mr Smith resigned on Friday.", '"It was a mistake."'), None),  # the sentence before quotes nobody
+])
+def test_a_sentence_that_is_all_quotation_is_given_its_speaker(texts: tuple[str, ...], alone: str | None) -> None:
+    assert last_read_alone(*texts) == alone
+
+
+def test_only_a_quotation_whose_speaker_cannot_be_told_is_discounted() -> None:
+    """The same words, all quotation: after a sentence that quotes Mr Smith they are his
+    and read alone as '"...," Mr Smith said.'; after one that quotes nobody they are
+    nobody's, lose a share of their score and read as they are."""
+    quoting = article("q", 'Mr Smith said: "Rail fares will rise.', '"Rail fares will rise by 5% next year."')
+    narrating = article("n", "Mr Smith spoke on Monday about rail fares.", '"Rail fares will rise by 5% next year."')
+    assert readability.unattributed_quotes(quoting) == [False, False]
+    assert readability.unattributed_quotes(narrating) == [False, True]
+    assert [s.text for s in as_read(quoting, [1])] == ['"Rail fares will rise by 5% next year," Mr Smith said.']
+    assert [s.text for s in as_read(narrating, [1])] == ['"Rail fares will rise by 5% next year."']
+    assert as_read(quoting, [0, 1]) == quoting  # read with its speaker, it is left as written
 
 
 def test_a_named_he_sentence_needs_no_antecedent_and_is_named_only_when_read_alone() -> None:
