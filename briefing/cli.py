@@ -10,6 +10,7 @@ import functools
 import json
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from .models import Sentence
 from .window import edition_window, parse_moment
 
 FORMATS = ("pdf", "html", "txt")
+#: How long a stopped spinner's thread is waited for (it ends within one refresh).
+SPINNER_STOP_SECONDS = 1.0
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -67,11 +70,24 @@ class Reporter:
         """A spinner while a stage runs (on a terminal), its time with -v."""
         started = time.perf_counter()
         if self.verbosity >= 0 and self.console.is_terminal:
-            with self.console.status(f"{name}…"):
+            with self.spinner(name):
                 yield
         else:
             yield
         self.info(f"{name}: {time.perf_counter() - started:.2f} s")
+
+    @contextmanager
+    def spinner(self, name: str) -> Iterator[None]:
+        """rich's status line, whose refresh thread is waited for when it stops (rich only
+        tells it to stop), so that between stages this process runs one thread and the
+        sentence stage may fork its workers (segment_cache)."""
+        before = set(threading.enumerate())
+        try:
+            with self.console.status(f"{name}…"):
+                yield
+        finally:
+            for thread in set(threading.enumerate()) - before:
+                thread.join(SPINNER_STOP_SECONDS)
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -99,8 +99,9 @@ def make_briefing(
     previous: Sequence[str] = (),
 ) -> Briefing:
     """``previous`` holds the key sentences of the previous edition, which are not repeated."""
-    with stage("sentences"):
-        segment_cache.presplit(p for a in articles for p in a.paragraphs)  # on every core
+    # split on every core; the workers are forked before the stage's progress spinner starts its thread
+    with segment_cache.workers_for(p for a in articles for p in a.paragraphs) as presplit, stage("sentences"):
+        presplit()
         by_article = sentences.split_articles(articles)
     with stage("stories"):
         found = stories.find_stories(articles, by_article, previous, config.summary.dedupe_threshold)
