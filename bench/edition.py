@@ -13,8 +13,9 @@ diplomacy, military, domestic and other stories, with names drawn from a large m
 world so the vocabulary grows with the edition as real news does; a quarter of the
 stories are carried again by one to three other outlets (wire copy, lightly edited).
 Every size runs in a fresh process, so caches and memory peaks do not carry over; the
-peak of a stage is the process's resident-set high-water mark during that stage (reset
-through /proc/self/clear_refs before each stage, where Linux allows it). Each cell
+peak of a stage (its "peak MiB" row) is the process's resident-set high-water mark during
+that stage (reset through /proc/self/clear_refs before each stage, where Linux allows it;
+the segmentation workers' own memory is in "peak MiB (children)"). Each cell
 gives wall and CPU seconds (CPU including the segmentation workers): on a shared
 machine wall time also counts other people's work, so the load average is printed too
 and linearity is judged on CPU time per article.
@@ -321,8 +322,11 @@ def report(results: Sequence[dict[str, Any]]) -> str:
         lines.append(f"{label:<22}" + "".join(f"{c:>{width}}" for c in cells))
 
     row("sentences", [f"{r['sentences']:,}" for r in results])
-    for i, stage in enumerate(s["stage"] for s in results[0]["stages"]):
+    stages = [s["stage"] for s in results[0]["stages"]]
+    for i, stage in enumerate(stages):
         row(f"  {stage} s", [f"{r['stages'][i]['seconds']:.2f} / {r['stages'][i]['cpu_seconds']:.2f}" for r in results])
+    for i, stage in enumerate(stages):
+        row(f"  {stage} peak MiB", [f"{r['stages'][i]['peak_kib'] / KIB:.0f}" for r in results])
     row("build s (wall / cpu)", [f"{r['build_seconds']:.2f} / {r['build_cpu_seconds']:.2f}" for r in results])
     row("process s (wall)", [f"{r['wall_seconds']:.2f}" for r in results])
     row("peak MiB (children)", [f"{r['peak_kib'] / KIB:.0f} ({r['children_peak_kib'] / KIB:.0f})" for r in results])
