@@ -1,13 +1,15 @@
 """The command line: a thin click layer that parses, calls the library and prints.
 
 Exit codes: 0 success; 1 unexpected failure; 2 bad usage or configuration;
-3 no usable input; 4 rendering failed; 5 some deliveries failed; 130 interrupted.
+3 no usable input (or an input the command needs is unusable); 4 rendering failed;
+5 some deliveries failed; 130 interrupted; 141 stdout's reader went away.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sys
 import threading
@@ -31,6 +33,8 @@ from .models import Sentence
 from .window import edition_window, parse_moment
 
 FORMATS = ("pdf", "html", "txt")
+#: Exit status when stdout's reader went away, as a shell reports a program SIGPIPE ended.
+BROKEN_PIPE_EXIT = 141
 #: How long a stopped spinner's thread is waited for (it ends within one refresh).
 SPINNER_STOP_SECONDS = 1.0
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -108,6 +112,11 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             reporter.console.print("interrupted", markup=False)
             sys.exit(130)
+        except BrokenPipeError:
+            # whoever read stdout stopped (`| head`): the rest has nowhere to go, and Python's
+            # own flush at exit would fail again, so stdout leads nowhere from here on
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(BROKEN_PIPE_EXIT)
 
     return wrapper
 
