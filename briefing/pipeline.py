@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-from . import classify, ingest, segment_cache, sentences, stories, summarize
+from . import classify, fsutil, ingest, segment_cache, sentences, stories, summarize
 from .archive import archive_path, save_briefing
 from .compose import compose
 from .config import Config, SourceDef
@@ -26,6 +27,8 @@ from .window import Window, edition_window, keep_in_window, zone
 
 Stage = Callable[[str], AbstractContextManager[None]]
 SAMPLE_FILES_SKIPPED = {"README.md", "EDITION"}
+#: The files an edition writes (render's formats and the archive), of any date.
+EDITION_FILES = re.compile(r"briefing-\d{4}-\d{2}-\d{2}\.(?:pdf|html|txt|json)")
 
 
 @contextmanager
@@ -61,6 +64,8 @@ def build_edition(
     edition's own (window.py), and applies to files and sources alike.
     """
     span = window or edition_window(config.window, edition)
+    for leftover in fsutil.sweep_stale_parts(out_dir, EDITION_FILES):
+        info(f"removed {leftover}, left by a run killed while writing it")
     with stage("ingest"):
         files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
     with stage("sources"):
