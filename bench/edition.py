@@ -222,6 +222,22 @@ def article_record(number: int, title: str, paragraphs: list[str], rng: random.R
     }
 
 
+def long_report(count: int, seed: int) -> list[str]:
+    """``count`` invented news sentences of one long report: a new story with names never
+    seen before every 16 sentences, so the vocabulary grows with the length, as a long
+    live report's does (bench/rank.py ranks it as one article)."""
+    world = World(random.Random(seed))
+    templates = [t for section in TEMPLATES.values() for t in section] + GENERIC
+    story: dict[str, str] = {}
+    sentences = []
+    for i in range(count):
+        if i % 16 == 0:
+            fresh = {slot: world.name(2, 4) for slot in ("country", "country2", "capital", "city")}
+            story = {**world.story(), **fresh, "person": f"{world.name(2, 3)} {world.name(2, 4)}"}
+        sentences.append(world.fill(world.rng.choice(templates), story))
+    return sentences
+
+
 def write_articles(folder: Path, count: int, seed: int) -> int:
     words = 0
     for article in generate_articles(count, seed):

@@ -157,21 +157,12 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def long_article(size: int, seed: int) -> list[Sentence]:
-    """One article of ``size`` invented news sentences, a new story with new names every 16."""
+    """One article of ``size`` invented news sentences (bench/edition.py's long report)."""
     spec = importlib.util.spec_from_file_location("bench_edition", ROOT / "bench" / "edition.py")
     assert spec and spec.loader
     edition = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(edition)
-    world = edition.World(random.Random(seed))
-    templates = [t for section in edition.TEMPLATES.values() for t in section] + edition.GENERIC
-    story: dict[str, str] = {}
-    texts = []
-    for i in range(size):
-        if i % 16 == 0:  # names never seen before, as a long report keeps bringing them
-            fresh = {slot: world.name(2, 4) for slot in ("country", "country2", "capital", "city")}
-            story = {**world.story(), **fresh, "person": f"{world.name(2, 3)} {world.name(2, 4)}"}
-        texts.append(world.fill(world.rng.choice(templates), story))
-    return [Sentence("one", i, i // 4, text) for i, text in enumerate(texts)]
+    return [Sentence("one", i, i // 4, text) for i, text in enumerate(edition.long_report(size, seed))]
 
 
 def article_scaling(sizes: Sequence[int], seed: int) -> str:

@@ -8,11 +8,9 @@ one set of templates, so unrelated stories share stock phrases as real news does
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,17 +18,13 @@ import pytest
 from briefing import stories
 from briefing.ingest.text import read_text
 from briefing.models import Article
-
-BENCH_EDITION = Path(__file__).resolve().parent.parent / "bench" / "edition.py"
+from generated import bench_edition
 
 
 @lru_cache(maxsize=None)
 def generated_articles(count: int) -> tuple[Article, ...]:
-    spec = importlib.util.spec_from_file_location("bench_edition", BENCH_EDITION)
-    assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return tuple(a for record in bench.generate_articles(count, 11) for a in read_text(record["text"], record["file"]))
+    records = bench_edition().generate_articles(count, 11)
+    return tuple(a for record in records for a in read_text(record["text"], record["file"]))
 
 
 def copy_pairs(articles: Sequence[Article], sets: Sequence[frozenset[str]]) -> list[tuple[int, int]]:
