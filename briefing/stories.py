@@ -56,8 +56,8 @@ BUCKET_HEADS = 4
 #: Candidates of a set that get an exact Jaccard, those whose signatures agree most first.
 MAX_CONFIRMED = 8
 #: Tokens hashed, and candidate pairs estimated, per numpy block (bounds transient memory).
-HASH_BLOCK = 1 << 14
-PAIR_BLOCK = 1 << 14
+HASH_BLOCK = 1 << 12
+PAIR_BLOCK = 1 << 12
 SIGNATURE_SEED = 20261125
 KEY_MULTIPLIER = 0x9E3779B97F4A7C15
 _WORD = re.compile(r"\w+")
