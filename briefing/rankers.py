@@ -335,19 +335,18 @@ class KLState:
         self.summary_counts = np.zeros(len(vocabulary))
         self.summary_length = 0
         self.base = self.mass = 0.0
-        entries = sorted(
+        entries = np.array(sorted(  # (word, sentence, count), word by word
             (vocabulary[w], i, count)
             for i, words in enumerate(self.own)
             for w, count in Counter(w for w in words if w in vocabulary).items()
-        )  # column by column
-        words, rows, counts = (np.array(column, dtype=np.int64) for column in zip(*entries)) if entries else (
-            np.empty(0, dtype=np.int64),) * 3
-        self.entry_words, self.entry_rows, self.entry_counts = words, rows, counts.astype(np.float64)
-        self.column_start = np.searchsorted(words, np.arange(len(vocabulary) + 1))
+        ), dtype=np.int64).reshape(-1, 3)
+        self.entry_words, self.entry_rows = entries[:, 0], entries[:, 1]
+        self.entry_counts = entries[:, 2].astype(np.float64)
+        self.column_start = np.searchsorted(self.entry_words, np.arange(len(vocabulary) + 1))
         self.vocabulary = vocabulary
-        self.entry_terms, self.entry_mass = self.entry_values(np.arange(len(rows)))
-        self.corrections = np.bincount(rows, weights=self.entry_terms, minlength=len(sentences))
-        self.own_mass = np.bincount(rows, weights=self.entry_mass, minlength=len(sentences))
+        self.entry_terms, self.entry_mass = self.entry_values(np.arange(len(entries)))
+        self.corrections = np.bincount(self.entry_rows, weights=self.entry_terms, minlength=len(sentences))
+        self.own_mass = np.bincount(self.entry_rows, weights=self.entry_mass, minlength=len(sentences))
         self.left = np.ones(len(sentences), dtype=bool)
 
     def best(self) -> int:
