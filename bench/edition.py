@@ -13,8 +13,9 @@ diplomacy, military, domestic and other stories, with names drawn from a large m
 world so the vocabulary grows with the edition as real news does; a quarter of the
 stories are carried again by one to three other outlets (wire copy, lightly edited).
 Every size runs in a fresh process, so caches and memory peaks do not carry over; the
-peak of a stage is the process's resident-set high-water mark during that stage (reset
-through /proc/self/clear_refs before each stage, where Linux allows it). Each cell
+peak of a stage (its "peak MiB" row) is the process's resident-set high-water mark during
+that stage (reset through /proc/self/clear_refs before each stage, where Linux allows it;
+the segmentation workers' own memory is in "peak MiB (children)"). Each cell
 gives wall and CPU seconds (CPU including the segmentation workers): on a shared
 machine wall time also counts other people's work, so the load average is printed too
 and linearity is judged on CPU time per article.
@@ -221,6 +222,22 @@ def article_record(number: int, title: str, paragraphs: list[str], rng: random.R
     }
 
 
+def long_report(count: int, seed: int) -> list[str]:
+    """``count`` invented news sentences of one long report: a new story with names never
+    seen before every 16 sentences, so the vocabulary grows with the length, as a long
+    live report's does (bench/rank.py ranks it as one article)."""
+    world = World(random.Random(seed))
+    templates = [t for section in TEMPLATES.values() for t in section] + GENERIC
+    story: dict[str, str] = {}
+    sentences = []
+    for i in range(count):
+        if i % 16 == 0:
+            fresh = {slot: world.name(2, 4) for slot in ("country", "country2", "capital", "city")}
+            story = {**world.story(), **fresh, "person": f"{world.name(2, 3)} {world.name(2, 4)}"}
+        sentences.append(world.fill(world.rng.choice(templates), story))
+    return sentences
+
+
 def write_articles(folder: Path, count: int, seed: int) -> int:
     words = 0
     for article in generate_articles(count, seed):
@@ -321,8 +338,11 @@ def report(results: Sequence[dict[str, Any]]) -> str:
         lines.append(f"{label:<22}" + "".join(f"{c:>{width}}" for c in cells))
 
     row("sentences", [f"{r['sentences']:,}" for r in results])
-    for i, stage in enumerate(s["stage"] for s in results[0]["stages"]):
+    stages = [s["stage"] for s in results[0]["stages"]]
+    for i, stage in enumerate(stages):
         row(f"  {stage} s", [f"{r['stages'][i]['seconds']:.2f} / {r['stages'][i]['cpu_seconds']:.2f}" for r in results])
+    for i, stage in enumerate(stages):
+        row(f"  {stage} peak MiB", [f"{r['stages'][i]['peak_kib'] / KIB:.0f}" for r in results])
     row("build s (wall / cpu)", [f"{r['build_seconds']:.2f} / {r['build_cpu_seconds']:.2f}" for r in results])
     row("process s (wall)", [f"{r['wall_seconds']:.2f}" for r in results])
     row("peak MiB (children)", [f"{r['peak_kib'] / KIB:.0f} ({r['children_peak_kib'] / KIB:.0f})" for r in results])

@@ -1,6 +1,7 @@
-"""Ranker benchmark: our vectorized LexRank, TextRank, LSA and Reduction against sumy's.
+"""Ranker benchmark: our vectorized LexRank, TextRank, LSA, Reduction, KL and SumBasic against sumy's.
 
     .venv/bin/python bench/rank.py                  # 200, 1,000, 2,000 and 5,000 sentences
+    .venv/bin/python bench/rank.py --sizes 500,20000  # other pool sizes
     .venv/bin/python bench/rank.py --max-sumy 5000  # sumy too at 5,000 (minutes)
     .venv/bin/python bench/rank.py --quick          # 60 sentences, a smoke run for CI
 
@@ -13,12 +14,19 @@ Per size and algorithm: sumy's time and ours with the pool's words already token
 has tokenized every sentence), their ratio, our time cold (NLTK tokenizing included,
 which sumy's run is spared), how many of sumy's 10 picks ours share (``select`` without
 de-duplication) and the largest score difference. Sumy's runs beyond ``--max-sumy``
-are skipped, not estimated.
+are skipped, not estimated (sumy's KL, cubic, beyond 500 whatever ``--max-sumy`` says).
+
+A second table times our default ranker (``briefing``) on one article of 4,000, 8,000
+and 16,000 sentences (``--article-sizes``): its centrality reads each sentence's terms
+off the article's centroid, which must stay linear in the article's length. That article
+is bench/edition.py's invented news, a new story with names never seen before every 16
+sentences, so its vocabulary grows with its length as a long live report's does.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import sys
 import time
@@ -29,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefing import nlp, rankers  # noqa: E402
+from briefing import nlp, rankers, salience  # noqa: E402
 from briefing.evaluation.summaries import read_article  # noqa: E402
 from briefing.ingest import read_paths  # noqa: E402
 from briefing.models import Sentence  # noqa: E402
@@ -40,13 +48,21 @@ from briefing.summarize import select, sumy_scorer  # noqa: E402
 BBC_ARTICLES = ROOT.parent / "shared" / "eval" / "bbc-politics-dev" / "articles"
 SIZES = (200, 1000, 2000, 5000)
 QUICK_SIZES = (60,)
+ARTICLE_SIZES = (4000, 8000, 16000)
+QUICK_ARTICLE_SIZES = (200, 400)
 TOP = 10
 OURS: dict[str, Callable[[Sequence[Sentence]], list[float]]] = {
     "lexrank": rankers.lexrank_scores,
     "textrank": rankers.textrank_scores,
     "lsa": rankers.lsa_scores,
     "reduction": rankers.reduction_scores,
+    "kl": rankers.kl_scores,
+    "sumbasic": rankers.sumbasic_scores,
 }
+#: Largest pool sumy runs on for an algorithm, below ``--max-sumy``: sumy's KL takes 99 s at 500.
+SUMY_MAX = {"kl": 500}
+#: Whose picks ``--agreement`` compares: the greedy ones' whole rankings are compared in the tests.
+AGREEMENT = ("lexrank", "textrank", "lsa", "reduction")
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,7 @@ def agreement(texts: Sequence[str], pools: int, rng: random.Random) -> str:
     is a near-tie: each swapped sentence's sumy score within 1e-9 (relative) of the
     last one picked at that count."""
     lines = []
-    for algorithm in OURS:
+    for algorithm in AGREEMENT:
         differing = near_ties = 0
         for _ in range(pools):
             size = rng.randint(20, 400)
@@ -140,9 +156,40 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def long_article(size: int, seed: int) -> list[Sentence]:
+    """One article of ``size`` invented news sentences (bench/edition.py's long report)."""
+    spec = importlib.util.spec_from_file_location("bench_edition", ROOT / "bench" / "edition.py")
+    assert spec and spec.loader
+    edition = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(edition)
+    return [Sentence("one", i, i // 4, text) for i, text in enumerate(edition.long_report(size, seed))]
+
+
+def article_scaling(sizes: Sequence[int], seed: int) -> str:
+    """Our default ranker on one article of each size: seconds (best of 3, words cached)
+    and microseconds per sentence, which stay flat when the ranker is linear."""
+    lines = [f"{'one article, sentences':>22}  {'briefing s':>10}  {'µs / sentence':>13}  {'vs smallest':>11}"]
+    base = None
+    for size in sizes:
+        pool = long_article(size, seed)
+        salience.salience_scores(pool)  # tokenizes and stems
+        seconds = min(timed(lambda: salience.salience_scores(pool))[1] for _ in range(3))
+        per = seconds / size * 1e6
+        base = base or per
+        lines.append(f"{size:>22,}  {seconds:10.3f}  {per:13.1f}  {per / base:10.2f}×")
+    return "\n".join(lines)
+
+
+def sizes_option(value: str) -> list[int]:
+    return [int(size) for size in value.split(",") if size.strip()]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one tiny pool, for CI")
+    parser.add_argument("--sizes", type=sizes_option, help="comma-separated pool sizes (default 200,1000,2000,5000)")
+    parser.add_argument("--article-sizes", type=sizes_option,
+                        help="comma-separated one-article sizes for our ranker (default 4000,8000,16000)")
     parser.add_argument("--max-sumy", type=int, default=2000, help="largest pool sumy runs on (default 2,000)")
     parser.add_argument("--seed", type=int, default=7, help="seed for the spliced sentences")
     parser.add_argument("--agreement", type=int, default=0, metavar="POOLS",
@@ -150,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     texts, origin = real_sentences()
     rng = random.Random(args.seed)
-    sizes = QUICK_SIZES if args.quick else SIZES
+    sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     print(f"{len(texts):,} real sentences from {origin}; pools of {', '.join(f'{s:,}' for s in sizes)}", flush=True)
     warm_up = pool_of(5, texts, rng)
     for algorithm in OURS:  # first calls build the tokenizer, stemmer and stop words
@@ -159,9 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in sizes:
         pool = pool_of(size, texts, rng)
         for algorithm in OURS:
-            rows.append(measure(pool, algorithm, run_sumy=size <= args.max_sumy))
+            rows.append(measure(pool, algorithm, run_sumy=size <= min(args.max_sumy, SUMY_MAX.get(algorithm, size))))
             print(f"  {size:,} {algorithm} done", file=sys.stderr, flush=True)
     print(table(rows))
+    print(article_scaling(args.article_sizes or (QUICK_ARTICLE_SIZES if args.quick else ARTICLE_SIZES), args.seed))
     if args.agreement:
         print(f"agreement with sumy, top 1 to 10, on {args.agreement} pools of 20-400 real sentences:")
         print(agreement(texts, args.agreement, rng))

@@ -1,15 +1,18 @@
 """The command line: a thin click layer that parses, calls the library and prints.
 
 Exit codes: 0 success; 1 unexpected failure; 2 bad usage or configuration;
-3 no usable input; 4 rendering failed; 5 some deliveries failed; 130 interrupted.
+3 no usable input (or an input the command needs is unusable); 4 rendering failed;
+5 some deliveries failed; 130 interrupted; 141 stdout's reader went away.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +32,10 @@ from .health import health_line
 from .models import Sentence, SourceHealth
 from .window import edition_window, parse_moment
 
+#: Exit status when stdout's reader went away, as a shell reports a program SIGPIPE ended.
+BROKEN_PIPE_EXIT = 141
+#: How long a stopped spinner's thread is waited for (it ends within one refresh).
+SPINNER_STOP_SECONDS = 1.0
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -66,11 +73,24 @@ class Reporter:
         """A spinner while a stage runs (on a terminal), its time with -v."""
         started = time.perf_counter()
         if self.verbosity >= 0 and self.console.is_terminal:
-            with self.console.status(f"{name}…"):
+            with self.spinner(name):
                 yield
         else:
             yield
         self.info(f"{name}: {time.perf_counter() - started:.2f} s")
+
+    @contextmanager
+    def spinner(self, name: str) -> Iterator[None]:
+        """rich's status line, whose refresh thread is waited for when it stops (rich only
+        tells it to stop), so that between stages this process runs one thread and the
+        sentence stage may fork its workers (segment_cache)."""
+        before = set(threading.enumerate())
+        try:
+            with self.console.status(f"{name}…"):
+                yield
+        finally:
+            for thread in set(threading.enumerate()) - before:
+                thread.join(SPINNER_STOP_SECONDS)
 
 
 def shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,6 +119,11 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             reporter.console.print("interrupted", markup=False)
             sys.exit(130)
+        except BrokenPipeError:
+            # whoever read stdout stopped (`| head`): the rest has nowhere to go, and Python's
+            # own flush at exit would fail again, so stdout leads nowhere from here on
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(BROKEN_PIPE_EXIT)
 
     return wrapper
 

@@ -21,7 +21,11 @@ class ConfigError(BriefingError):
 
 
 class InputError(BriefingError):
-    """One input (file, feed, page) cannot be used; the run goes on without it."""
+    """One input (file, feed, page) cannot be used; the run goes on without it. When a
+    command cannot go on without it (the archive ``send --date`` reads, an evaluation
+    file, a CSV to import), it ends the run as "no usable input"."""
+
+    exit_code = 3
 
 
 class NoArticlesError(BriefingError):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -14,7 +15,7 @@ from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-from . import classify, ingest, section_model, segment_cache, sentences, stories, summarize
+from . import classify, fsutil, ingest, section_model, segment_cache, sentences, stories, summarize
 from .archive import archive_path, save_briefing
 from .compose import compose
 from .config import Config, SourceDef
@@ -26,6 +27,8 @@ from .models import Article, Briefing, Placement, Sentence, SourceHealth, Warn, 
 from .window import Window, edition_window, keep_in_window, zone
 
 Stage = Callable[[str], AbstractContextManager[None]]
+#: The files an edition writes (render's formats and the archive), of any date.
+EDITION_FILES = re.compile(r"briefing-\d{4}-\d{2}-\d{2}\.(?:pdf|html|txt|json)")
 
 
 @contextmanager
@@ -61,6 +64,8 @@ def build_edition(
     edition's own (window.py), and applies to files and sources alike.
     """
     span = window or edition_window(config.window, edition)
+    for leftover in fsutil.sweep_stale_parts(out_dir, EDITION_FILES):
+        info(f"removed {leftover}, left by a run killed while writing it")
     with stage("ingest"):
         files = keep_in_window(ingest.read_paths(inputs, warn), span, config.window.undated, info)
     with stage("sources"):
@@ -117,8 +122,9 @@ def make_briefing(
     warn: Warn = ignore,
 ) -> Briefing:
     """``previous`` is what the previous edition showed, which is not repeated (stories.py)."""
-    with stage("sentences"):
-        segment_cache.presplit(p for a in articles for p in a.paragraphs)  # on every core
+    # split on every core; the workers are forked before the stage's progress spinner starts its thread
+    with segment_cache.workers_for(p for a in articles for p in a.paragraphs) as presplit, stage("sentences"):
+        presplit()
         articles, by_article = with_sentences(articles, warn, gathered.health)
     with stage("stories"):
         found = stories.find_stories(articles, by_article, previous, config.summary.dedupe_threshold)

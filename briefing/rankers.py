@@ -1,4 +1,4 @@
-"""Vectorized LexRank, TextRank, LSA and Reduction that reproduce sumy's scores fast.
+"""Vectorized LexRank, TextRank, LSA, Reduction, KL-Sum and SumBasic that reproduce sumy's scores fast.
 
 sumy builds its sentence graphs with a Python double loop (LexRank: 81 s on 2,000
 sentences), so these rankers redo the same arithmetic with numpy and scipy sparse
@@ -13,12 +13,17 @@ in news, so its time grows with the square of the pool; its memory follows the k
 edges, as the similarity products are made a block of rows at a time. TextRank keeps
 every such pair as an edge, so its weights are never stored (see ``OverlapWeights``)
 and its time and memory grow linearly; Reduction shares that operator, and LSA needs
-no pairs at all.
+no pairs at all. KL-Sum and SumBasic are greedy: they rate every sentence by the step
+at which it joins the summary, so their order is reproduced step by step, KL with a few
+vector operations over the pool per step (quadratic, but in numpy) and SumBasic with a
+heap (each step looks at a few sentences).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -27,7 +32,9 @@ from scipy import sparse
 from . import nlp
 from .models import Sentence
 
-__all__ = ["lexrank_scores", "lsa_scores", "reduction_scores", "textrank_scores"]
+__all__ = [
+    "kl_scores", "lexrank_scores", "lsa_scores", "reduction_scores", "sumbasic_scores", "textrank_scores",
+]
 
 #: sumy's LexRank defaults: an edge needs an idf-modified cosine above the threshold;
 #: the power method stops once a step moves the unit-length vector by at most epsilon.
@@ -39,6 +46,12 @@ TEXTRANK_EPSILON = 1e-4
 TEXTRANK_ZERO_DIVISION_PREVENTION = 1e-7
 #: sumy's LSA smoothing of term frequencies (``_compute_term_frequency``).
 LSA_SMOOTH = 0.4
+#: KL divergences this close to the smallest (relative) are recomputed as sumy does:
+#: ours are summed in another order, so equal ones may differ in their last bits.
+KL_ROUNDING = 1e-9
+#: At most this many of them (the first in the pool), so a pool of thousands of equal
+#: sentences costs no more than a few exact sums a step.
+KL_EXACT_TIES = 16
 #: Rows of the similarity product computed at once: bounds the transient memory to
 #: about this many rows times the pool size, whatever the pool size.
 BLOCK_ROWS = 512
@@ -271,3 +284,173 @@ def _rows_multiplied(matrix: sparse.csr_matrix, factors: np.ndarray) -> sparse.c
     result = matrix.tocsr(copy=True)
     result.data = result.data * np.repeat(factors, np.diff(result.indptr))
     return result
+
+
+def kl_scores(sentences: Sequence[Sentence]) -> list[float]:
+    """sumy's KL-Sum ratings: sentences in the order its greedy loop adds them to the
+    summary, each time the one whose words joined to the summary's have the smallest
+    Σ p·log(p / q) (p: the word's share of the pool's content words, q: its share of the
+    joined words), rated minus its step; copies of a text share one rating, as in sumy's
+    dict. sumy rescans every remaining sentence's words at every step (cubic in the
+    pool); here a step is a few vector operations over the pool plus an update of the
+    sentences that share a word with the one just added (``KLState``)."""
+    if not sentences:
+        return []
+    state = KLState(sentences)
+    order = []
+    for _ in range(len(sentences)):
+        order.append(state.best())
+        state.add(order[-1])
+    return ratings_by_text(sentences, order)
+
+
+class KLState:
+    """The greedy loop's state, each sentence's divergence kept as
+    base + P_i + log(L_i + L_S) · (F + Q_i). Over the summary's words w (counts c_S, length
+    L_S): base = Σ p_w (log p_w − log c_S(w)), F = Σ p_w. P_i and Q_i hold the sentence's
+    own words (counts c_i, length L_i): a word also in the summary turns its summary term
+    into p_w (log p_w − log(c_i + c_S)), adding p_w (log c_S − log(c_i + c_S)) to P_i;
+    another adds p_w (log p_w − log c_i) to P_i and p_w to Q_i. Adding a sentence to the
+    summary changes c_S only for its words, so only those words' entries are redone.
+
+    sumy's quirks are kept: the pool's shares count every word whose raw form is not a
+    stop word (so "The" counts, as "the"), a sentence's words are lower-cased before stop
+    words go, the summary's words are raw (its stop words lengthen it; its capitalized
+    words match no share), and a word without a share counts only in lengths. Where two
+    different sentences come within rounding of the minimum, they (up to ``KL_EXACT_TIES``)
+    are computed again as sumy computes them, term by term in its order, so its choice
+    between equals is ours."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        stop = nlp.stop_words()
+        self.raw = [nlp.words(s.text) for s in sentences]
+        pooled = [w.lower() for words in self.raw for w in words if w not in stop]
+        self.share = {w: count / len(pooled) for w, count in Counter(pooled).items()}
+        vocabulary = {w: i for i, w in enumerate(self.share)}
+        self.shares = np.array(list(self.share.values()))
+        self.log_shares = np.log(self.shares)
+        self.own = [[w.lower() for w in words if w.lower() not in stop] for words in self.raw]
+        self.lengths = np.array([len(words) for words in self.own], dtype=np.float64)
+        self.summary_counter: Counter[str] = Counter()
+        self.summary_counts = np.zeros(len(vocabulary))
+        self.summary_length = 0
+        self.base = self.mass = 0.0
+        entries = np.array(sorted(  # (word, sentence, count), word by word
+            (vocabulary[w], i, count)
+            for i, words in enumerate(self.own)
+            for w, count in Counter(w for w in words if w in vocabulary).items()
+        ), dtype=np.int64).reshape(-1, 3)
+        self.entry_words, self.entry_rows = entries[:, 0], entries[:, 1]
+        self.entry_counts = entries[:, 2].astype(np.float64)
+        self.column_start = np.searchsorted(self.entry_words, np.arange(len(vocabulary) + 1))
+        self.vocabulary = vocabulary
+        self.entry_terms, self.entry_mass = self.entry_values(np.arange(len(entries)))
+        self.corrections = np.bincount(self.entry_rows, weights=self.entry_terms, minlength=len(sentences))
+        self.own_mass = np.bincount(self.entry_rows, weights=self.entry_mass, minlength=len(sentences))
+        self.left = np.ones(len(sentences), dtype=bool)
+
+    def best(self) -> int:
+        """The remaining sentence with the smallest divergence, the first of equals."""
+        total = self.lengths + self.summary_length
+        kl = self.base + self.corrections + np.log(np.where(total > 0, total, 1.0)) * (self.mass + self.own_mass)
+        kl = np.where(self.left, np.where(total > 0, kl, 0.0), np.inf)  # nothing joined: sumy sums no term
+        lowest = kl.min()
+        near = np.flatnonzero(kl <= lowest + KL_ROUNDING * max(1.0, abs(lowest)))[:KL_EXACT_TIES]
+        if len({tuple(self.own[i]) for i in near}) == 1:  # equal word lists: equal in sumy too
+            return int(near[0])
+        exact = [self.sumy_divergence(int(i)) for i in near]
+        return int(near[exact.index(min(exact))])
+
+    def add(self, chosen: int) -> None:
+        self.left[chosen] = False
+        self.summary_counter.update(self.raw[chosen])
+        self.summary_length += len(self.raw[chosen])
+        words = np.array([self.vocabulary[w] for w in self.raw[chosen] if w in self.vocabulary], dtype=np.int64)
+        if not len(words):
+            return
+        changed = np.unique(words)
+        before = self.summary_terms(changed)
+        np.add.at(self.summary_counts, words, 1.0)
+        after = self.summary_terms(changed)
+        self.base += float(np.sum(after[0] - before[0]))
+        self.mass += float(np.sum(after[1] - before[1]))
+        entries = np.concatenate([np.arange(self.column_start[w], self.column_start[w + 1]) for w in changed])
+        terms, mass = self.entry_values(entries)
+        rows, n = self.entry_rows[entries], len(self.left)
+        self.corrections += np.bincount(rows, weights=terms - self.entry_terms[entries], minlength=n)
+        self.own_mass += np.bincount(rows, weights=mass - self.entry_mass[entries], minlength=n)
+        self.entry_terms[entries], self.entry_mass[entries] = terms, mass
+
+    def entry_values(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P_i and Q_i terms of these (word, sentence) entries against the current summary."""
+        words, counts = self.entry_words[entries], self.entry_counts[entries]
+        p, in_summary = self.shares[words], self.summary_counts[words]
+        shared = in_summary > 0
+        summary_log = np.log(np.where(shared, in_summary, 1.0))
+        own_log = np.log(counts + in_summary)
+        terms = np.where(shared, p * (summary_log - own_log), p * (self.log_shares[words] - own_log))
+        return terms, np.where(shared, 0.0, p)
+
+    def summary_terms(self, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The summary's terms of these words in base and F (nothing for a word it lacks)."""
+        counts, p = self.summary_counts[words], self.shares[words]
+        present = counts > 0
+        logs = np.log(np.where(present, counts, 1.0))
+        return np.where(present, p * (self.log_shares[words] - logs), 0.0), np.where(present, p, 0.0)
+
+    def sumy_divergence(self, i: int) -> float:
+        """Sentence ``i``'s divergence computed as sumy's ``_joint_freq`` and
+        ``_kl_divergence`` compute it: the same terms, in the same order."""
+        joint = Counter(self.own[i])
+        for word, count in self.summary_counter.items():
+            joint[word] += count
+        total = float(len(self.own[i]) + self.summary_length)
+        divergence = 0.0
+        for word, count in joint.items():
+            share = self.share.get(word)
+            if share:
+                divergence += share * math.log(share / (count / total))
+        return divergence
+
+
+def sumbasic_scores(sentences: Sequence[Sentence]) -> list[float]:
+    """sumy's SumBasic ratings: sentences in the order its greedy loop picks them, each
+    time the one whose content stems have the highest mean probability (the first of
+    equals), after which each of its stems' probability is squared once per occurrence.
+
+    Probabilities only fall, so a mean computed earlier is an upper bound of the current
+    one: a heap of means, recomputed only when one reaches the top and found stale, picks
+    what sumy's full rescan at every step picks. Means are summed with ``sum`` in the
+    sentence's word order and divided as sumy does, so they are sumy's numbers exactly."""
+    if not sentences:
+        return []
+    words = [nlp.stems(s.text) for s in sentences]
+    pooled = [w for stems in words for w in stems]
+    probability = {w: count / len(pooled) for w, count in Counter(pooled).items()}
+
+    def mean(i: int) -> float:
+        return sum([probability[w] for w in words[i]]) / len(words[i]) if words[i] else 0
+
+    heap = [(-mean(i), i) for i in range(len(sentences))]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        stored, i = heapq.heappop(heap)
+        current = -mean(i)
+        if current != stored:  # a stem of it was picked since: try again at its new mean
+            heapq.heappush(heap, (current, i))
+            continue
+        order.append(i)
+        for w in words[i]:
+            probability[w] *= probability[w]
+    return ratings_by_text(sentences, order)
+
+
+def ratings_by_text(sentences: Sequence[Sentence], order: Sequence[int]) -> list[float]:
+    """sumy's ratings of a greedy order: the k-th distinct text picked is rated −k, and
+    sumy's dict, keyed by the (stripped) text, gives a later copy's rating to every copy;
+    the next text's rating then repeats it, as the dict did not grow."""
+    ratings: dict[str, int] = {}
+    for i in order:
+        ratings[sentences[i].text.strip()] = -len(ratings)
+    return [float(ratings[s.text.strip()]) for s in sentences]

@@ -138,9 +138,15 @@ def article_numbers(sentences: Sequence[Sentence]) -> np.ndarray:
 
 
 def article_centroids(units: sparse.csr_matrix, articles: np.ndarray) -> sparse.csr_matrix:
-    """One row per article: the sum of its sentences' unit vectors."""
+    """One row per article: the sum of its sentences' unit vectors, column indices sorted.
+    ``dot_with_own_centroid`` reads entries by (row, column), which scipy finds by binary
+    search in a sorted row but by scanning the whole row otherwise, and the product leaves
+    them unsorted: with one long article's row holding its whole vocabulary, that made the
+    ranker quadratic in the article's length (16,000 sentences: 7 s, sorted 0.2 s)."""
     membership = sparse.csr_matrix((np.ones(len(articles)), (articles, np.arange(len(articles)))))
-    return sparse.csr_matrix(membership @ units)
+    centroids = sparse.csr_matrix(membership @ units)
+    centroids.sort_indices()
+    return centroids
 
 
 def dot_with_own_centroid(units: sparse.csr_matrix, articles: np.ndarray, centroids: sparse.csr_matrix) -> np.ndarray:

@@ -1,10 +1,11 @@
 """One story, many outlets: group articles that carry the same text, print each sentence once,
 and leave out what the previous edition already printed.
 
-Near-duplicates are found with MinHash and locality-sensitive hashing (datasketch), so
-only articles or sentences that share hash buckets are ever compared: the work grows
-with the number of items, not with the number of pairs. Every candidate pair is then
-confirmed with its exact Jaccard similarity.
+Near-duplicates are found with MinHash and locality-sensitive hashing (numpy), so only
+articles or sentences that share hash buckets are ever compared, and each with a bounded
+number of others (the first members of its buckets, best estimated similarity first): the
+work grows with the number of items, not with the number of pairs. Every candidate pair
+is then confirmed with its exact Jaccard similarity.
 
 - Stories: articles whose word 3-shingles overlap by ``STORY_SIMILARITY`` (Jaccard) or
   more are one story. Independent reports of one event share quotes and wire sentences
@@ -25,13 +26,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import islice
 from datetime import date
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
 
 from . import nlp
 from .archive import load_briefing
@@ -49,11 +54,20 @@ MIN_SENTENCE_STEMS = 3
 STORY_BANDS = (64, 2)
 SENTENCE_BANDS = (32, 4)
 NUM_PERM = 128
-#: Candidates confirmed per set; LSH rarely returns more unless the input is thousands of near-repeats.
-MAX_CANDIDATES = 16
 #: Bytes of a sentence fingerprint: 48 bits, so a false match among the previous edition's
 #: few thousand sentences has odds of about 1 in 10^10, at 8 characters each in the archive.
 FINGERPRINT_BYTES = 6
+#: Members of a bucket that later sets are compared with. Sets that share a stock phrase
+#: ("said in a statement") share buckets by the hundred as the edition grows; the first
+#: few members are all a later copy needs, since a copy shares many buckets with its story.
+BUCKET_HEADS = 4
+#: Candidates of a set that get an exact Jaccard, those whose signatures agree most first.
+MAX_CONFIRMED = 8
+#: Tokens hashed, and candidate pairs estimated, per numpy block (bounds transient memory).
+HASH_BLOCK = 1 << 12
+PAIR_BLOCK = 1 << 12
+SIGNATURE_SEED = 20261125
+KEY_MULTIPLIER = 0x9E3779B97F4A7C15
 _WORD = re.compile(r"\w+")
 
 SentenceKey = tuple[str, int]  # (article id, sentence index)
@@ -150,13 +164,12 @@ def near_duplicate_groups(
     """Indices of sets whose Jaccard similarity chains at ``threshold`` or more, in index
     order; groups of one are left out and empty sets are never grouped.
 
-    Work per set is bounded, so a text of thousands of near-repeats stays linear: a set that
-    joins a group is not indexed itself (later sets are compared with the group's first
-    member), and at most ``MAX_CANDIDATES`` candidates are confirmed per set."""
-    from datasketch import MinHash, MinHashLSH  # loads scipy.integrate: only for commands that build
-
-    index = MinHashLSH(num_perm=NUM_PERM, params=bands)
-    signatures = MinHash.bulk([[t.encode("utf-8") for t in s] for s in sets], num_perm=NUM_PERM)
+    Work per set is bounded whatever the edition's size: a set is compared with at most
+    ``BUCKET_HEADS`` earlier members of each of its buckets, those candidates are ranked
+    by the similarity their signatures estimate, and only the ``MAX_CONFIRMED`` best that
+    could reach the threshold get an exact Jaccard."""
+    signatures = minhash_signatures(sets)
+    later, earlier = best_candidates(signatures, candidate_pairs(band_keys(signatures, bands), sets), threshold)
     parent = list(range(len(sets)))
 
     def root(i: int) -> int:
@@ -165,20 +178,104 @@ def near_duplicate_groups(
             i = parent[i]
         return i
 
-    for i, (tokens, signature) in enumerate(zip(sets, signatures)):
-        if not tokens:
-            continue
-        joined = False
-        for j in islice(index.query(signature), MAX_CANDIDATES):
-            if root(j) != root(i) and _jaccard(tokens, sets[j]) >= threshold:
-                parent[root(i)] = root(j)
-                joined = True
-        if not joined:  # only a group's first member is indexed, so repeats never pile up as candidates
-            index.insert(i, signature)
+    for i, j in zip(later.tolist(), earlier.tolist()):
+        if root(i) != root(j) and _jaccard(sets[i], sets[j]) >= threshold:
+            parent[root(i)] = root(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(sets)):
         groups.setdefault(root(i), []).append(i)
     return [group for group in groups.values() if len(group) > 1]
+
+
+def minhash_signatures(sets: Sequence[frozenset[str]]) -> np.ndarray:
+    """Each set's MinHash signature, one row of ``NUM_PERM`` 32-bit minima: the share of
+    equal positions in two rows estimates the two sets' Jaccard similarity. The
+    permutations are multiply-shift hashes of each token's CRC-32, computed for a block
+    of tokens at a time so memory stays bounded even for a set of 300,000 shingles."""
+    tokens = list(chain.from_iterable(sets))
+    codes = {t: zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in set(tokens)}
+    hashes = np.fromiter(map(codes.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    owners = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
+    multipliers, offsets = _permutations()
+    signatures = np.full((len(sets), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, len(hashes), HASH_BLOCK):
+        block, owner = hashes[start : start + HASH_BLOCK], owners[start : start + HASH_BLOCK]
+        permuted = (multipliers[:, np.newaxis] * block[np.newaxis, :] + offsets[:, np.newaxis]) >> np.uint64(32)
+        firsts = np.flatnonzero(run_starts(owner))
+        minima = np.minimum.reduceat(permuted, firsts, axis=1).T.astype(np.uint32)
+        signatures[owner[firsts]] = np.minimum(signatures[owner[firsts]], minima)
+    return signatures
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """Odd 64-bit multipliers and offsets, the same in every run so groups are reproducible."""
+    rng = np.random.default_rng(SIGNATURE_SEED)
+    multipliers = rng.integers(0, 2**64, NUM_PERM, dtype=np.uint64, endpoint=False) | np.uint64(1)
+    return multipliers, rng.integers(0, 2**64, NUM_PERM, dtype=np.uint64, endpoint=False)
+
+
+def band_keys(signatures: np.ndarray, bands: tuple[int, int]) -> np.ndarray:
+    """One bucket key per set and band: the band's rows folded into 64 bits (sets sharing
+    a key agree on every row of that band, bar a hash collision the exact check catches)."""
+    count, rows = bands
+    values = signatures[:, : count * rows].astype(np.uint64).reshape(len(signatures), count, rows)
+    keys = values[:, :, 0]
+    for row in range(1, rows):
+        keys = keys * np.uint64(KEY_MULTIPLIER) + values[:, :, row]
+    return keys
+
+
+def candidate_pairs(keys: np.ndarray, sets: Sequence[frozenset[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(later, earlier) index pairs of non-empty sets that share a bucket, ``earlier``
+    being one of the bucket's first ``BUCKET_HEADS`` members: at most bands × heads
+    candidates per set, each pair once."""
+    usable = np.flatnonzero([bool(s) for s in sets])
+    later: list[np.ndarray] = []
+    earlier: list[np.ndarray] = []
+    for band in keys[usable].T:
+        order = np.argsort(band, kind="stable")  # a bucket's members stay in index order
+        first, rank = run_positions(band[order])
+        for head in range(BUCKET_HEADS):
+            behind = rank > head
+            later.append(usable[order[behind]])
+            earlier.append(usable[order[first[behind] + head]])
+    none = np.empty(0, dtype=np.int64)
+    pairs = np.sort(np.concatenate([*later, none]) * len(sets) + np.concatenate([*earlier, none]))
+    pairs = pairs[run_starts(pairs)]  # each pair once (np.unique hashes, many times slower)
+    return pairs // max(len(sets), 1), pairs % max(len(sets), 1)
+
+
+def best_candidates(
+    signatures: np.ndarray, pairs: tuple[np.ndarray, np.ndarray], threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of each set's candidates, the ``MAX_CONFIRMED`` whose signatures agree most, best
+    first, leaving out those too far below ``threshold`` to reach it (three standard
+    deviations of the estimate)."""
+    later, earlier = pairs
+    agreeing = np.concatenate([
+        (signatures[later[s : s + PAIR_BLOCK]] == signatures[earlier[s : s + PAIR_BLOCK]]).sum(axis=1)
+        for s in range(0, len(later), PAIR_BLOCK)
+    ] + [np.empty(0, dtype=np.int64)])
+    slack = 3 * math.sqrt(threshold * (1 - threshold) / NUM_PERM)
+    hopeful = agreeing >= (threshold - slack) * NUM_PERM
+    later, earlier, agreeing = later[hopeful], earlier[hopeful], agreeing[hopeful]
+    order = np.lexsort((earlier, -agreeing, later))
+    later, earlier = later[order], earlier[order]
+    kept = run_positions(later)[1] < MAX_CONFIRMED
+    return later[kept], earlier[kept]
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """True where a run of equal values begins."""
+    return np.r_[True, values[1:] != values[:-1]][: len(values)]
+
+
+def run_positions(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each element of a sorted array: where its run of equal values begins, and its rank in that run."""
+    positions = np.arange(len(values))
+    first = np.maximum.accumulate(np.where(run_starts(values), positions, 0)) if len(values) else positions
+    return first, positions - first
 
 
 def shingles(text: str) -> frozenset[str]:
@@ -228,4 +325,7 @@ def _key(sentence: Sentence) -> SentenceKey:
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)

@@ -103,6 +103,12 @@ SCORERS: dict[str, Scorer] = {
     "reduction": rankers.reduction_scores,
     "sumy-lsa": sumy_scorer("lsa"),
     "sumy-reduction": sumy_scorer("reduction"),
+    # and for the greedy word-probability ones, which rank the whole pool one pick at a
+    # time: KL rescans every sentence at every pick (99 s on 500 sentences), SumBasic too
+    "kl": rankers.kl_scores,
+    "sumbasic": rankers.sumbasic_scores,
+    "sumy-kl": sumy_scorer("kl"),
+    "sumy-sumbasic": sumy_scorer("sumbasic"),
     # ours: centroid centrality, cross-article support, lead prior (briefing/salience.py)
     salience.NAME: salience.salience_scores,
 }

@@ -176,8 +176,8 @@ def test_python_dash_m_and_help() -> None:
 
 def test_commands_that_do_not_need_them_load_no_heavy_libraries() -> None:
     """Counted, not timed: --help, subscribers and deliveries must not pay for NLTK,
-    sumy, WeasyPrint, trafilatura or datasketch at start-up."""
-    heavy = ["nltk", "sumy", "weasyprint", "trafilatura", "datasketch"]
+    sumy, WeasyPrint or trafilatura at start-up."""
+    heavy = ["nltk", "sumy", "weasyprint", "trafilatura"]
     code = f"import sys, briefing.cli; print([m for m in {heavy!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -88,7 +88,7 @@ def test_eval_sections_command_prints_and_writes_json(tmp_path: Path) -> None:
 
 def test_eval_sections_command_fails_with_one_line_on_bad_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", "sections", str(tmp_path / "none.jsonl")])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # no usable input; 1 is for bugs
     assert "none.jsonl" in result.output and "Traceback" not in result.output
 
 
