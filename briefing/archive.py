@@ -56,7 +56,8 @@ def _decode(data: dict[str, Any]) -> Briefing:
         generated_at=datetime.fromisoformat(data["generated_at"]),
         sections=tuple(
             SectionDigest(s["id"], s["title"], tuple(
-                KeySentence(k["text"], tuple(k["citations"]), k.get("new", False), tuple(k.get("also", ())))
+                KeySentence(k["text"], tuple(k["citations"]), k.get("new", False), tuple(k.get("also", ())),
+                            k.get("more", 0))
                 for k in s["sentences"]
             ))
             for s in data["sections"]

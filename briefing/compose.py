@@ -8,6 +8,11 @@ from datetime import date, datetime
 from .config import Config
 from .models import Article, Briefing, KeySentence, SectionDigest, Sentence, SourceHealth, SourceRef
 
+#: Outlets named for one sentence, those that carried it first, then others of its story: a
+#: stock sentence that a thousand articles repeat would otherwise fill pages with citations
+#: and the sources list with outlets nobody reads it for. The rest are counted ("and 40 more").
+MAX_NAMED = 5
+
 
 def compose(
     config: Config,
@@ -28,6 +33,7 @@ def compose(
     carried it, so a sentence printed once cites each outlet that reported it (its first
     article), and only those. ``stories`` maps an article id to the ids of every article of its story: the
     story's outlets that did not carry the sentence follow it as ``also``, one per outlet.
+    At most ``MAX_NAMED`` outlets are named per sentence; the others are counted in ``more``.
     """
     numbers: dict[str, int] = {}
     sections = []
@@ -37,9 +43,11 @@ def compose(
             ids = _per_outlet((carriers or {}).get((sentence.article_id, sentence.index)) or (sentence.article_id,), articles)
             outlets = {articles[aid].source for aid in ids}
             others = _per_outlet((stories or {}).get(sentence.article_id, ()), articles, skip=outlets)
-            cited = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in ids)
-            also = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in others)
-            key_sentences.append(KeySentence(text=sentence.text, citations=cited, also=also))
+            named, named_others = ids[:MAX_NAMED], others[:max(0, MAX_NAMED - len(ids))]
+            cited = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in named)
+            also = tuple(numbers.setdefault(aid, len(numbers) + 1) for aid in named_others)
+            more = len(ids) + len(others) - len(named) - len(named_others)
+            key_sentences.append(KeySentence(text=sentence.text, citations=cited, also=also, more=more))
         sections.append(SectionDigest(section.id, section.title, tuple(key_sentences)))
     sources = tuple(_source_ref(number, articles[aid]) for aid, number in numbers.items())
     return Briefing(

@@ -78,6 +78,8 @@ class KeySentence:
     #: other outlets of the same story, which did not carry this sentence ("also [3]"):
     #: a sentence is never attributed to an outlet that did not print it
     also: tuple[int, ...] = ()
+    #: outlets that carried it or its story beyond those cited ("and 40 more outlets")
+    more: int = 0
 
 
 @dataclass(frozen=True)

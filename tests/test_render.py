@@ -225,6 +225,16 @@ def test_other_outlets_of_a_story_follow_the_citations_in_every_format(
     assert [ref.article_id for ref in diplomacy.sources] == ["a3", "a1"]
 
 
+def test_outlets_beyond_those_named_are_counted_in_every_format(briefing: Briefing, config: RenderConfig) -> None:
+    first = briefing.sections[0]
+    many = replace(briefing, sections=(replace(first, sentences=(replace(first.sentences[1], more=1204),)),
+                                       *briefing.sections[1:]))
+    assert "three cargoes. [3] (and 1,204 more outlets)" in flat(render_text(many, config))
+    assert "(and 1,204 more outlets)" in render_html(many, config)
+    pdf = flat(" ".join(page.extract_text() for page in PdfReader(BytesIO(render_pdf(many, config))).pages))
+    assert "(and 1,204 more outlets)" in pdf
+
+
 def test_text_golden(briefing: Briefing, config: RenderConfig) -> None:
     check_golden("briefing.txt", render_text(briefing, config))
 

@@ -191,3 +191,25 @@ def test_a_sentence_cites_each_outlet_that_carried_it_once_and_the_rest_of_its_s
     [key] = [k for s in briefing.sections for k in s.sentences]
     assert (key.citations, key.also) == ((1, 2), (3,))
     assert [ref.article_id for ref in briefing.sources] == ["a", "c", "b"]
+
+
+def test_a_sentence_a_thousand_outlets_repeat_names_five_and_counts_the_rest(tmp_path: Path) -> None:
+    """A stock line carried by 1,200 articles of 400 outlets names five outlets, not 400,
+    and only those five reach the sources list; the rest are counted in every format."""
+    from briefing.archive import load_briefing, save_briefing
+    from briefing.compose import MAX_NAMED, compose
+    from briefing.config import load_config
+    from briefing.render import render_text
+
+    articles = {f"a{i}": Article(id=f"a{i}", title=f"T{i}", paragraphs=("x",), source=f"Outlet {i % 400}")
+                for i in range(1200)}
+    carried = tuple(articles)[:900]  # 300 outlets printed the line, the other 100 only its story
+    sentence = Sentence("a0", 0, 0, "The statement gave no further details.")
+    config = load_config(None, env={})
+    briefing = compose(config, date(2026, 11, 25), datetime(2026, 11, 25, tzinfo=timezone.utc), articles,
+                       {"domestic": [sentence]}, carriers={("a0", 0): carried}, stories={"a0": tuple(articles)})
+    [key] = [k for s in briefing.sections for k in s.sentences]
+    assert MAX_NAMED == 5 and key.citations == (1, 2, 3, 4, 5) and key.also == ()
+    assert key.more == 395 and len(briefing.sources) == 5
+    assert load_briefing(save_briefing(briefing, tmp_path / "b.json")).sections == briefing.sections
+    assert "details. [1][2][3][4][5] (and 395 more outlets)" in " ".join(render_text(briefing, config.render).split())
