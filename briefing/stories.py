@@ -14,6 +14,10 @@ is then confirmed with its exact Jaccard similarity.
 - Sentences: a sentence whose stem set overlaps another's by ``summary.dedupe_threshold``
   is the same sentence; the first copy (in article order) is kept, the others never reach
   the summarizer.
+- Boilerplate: a sentence that articles of ``BOILERPLATE_STORIES`` or more different stories
+  carry is a house phrase or a template ("The statement gave no further details.", "Follow
+  us for updates."), not news: no copy of it reaches the summarizer. One story carried by
+  many outlets is not boilerplate, however many copies it has.
 - New since the previous edition: the previous edition's archive keeps its printed key
   sentences and a fingerprint of every sentence of every article it read (a 6-byte hash of
   the set of stems of its words, so a reprinted paragraph matches whatever its punctuation
@@ -49,6 +53,8 @@ STORY_SIMILARITY = 0.2
 SHINGLE_WORDS = 3
 #: Sentences with fewer stems than this ("He said so.") are never called repeats.
 MIN_SENTENCE_STEMS = 3
+#: Different stories one sentence must be carried in to be boilerplate rather than wire copy.
+BOILERPLATE_STORIES = 5
 #: LSH bands x rows for 128 permutations, chosen for recall at each threshold:
 #: a pair at 0.2 (stories) or 0.6 (sentences) becomes a candidate with probability >= 0.93.
 STORY_BANDS = (64, 2)
@@ -140,6 +146,8 @@ def find_stories(
         current = [i for i in group if i < len(sentences)]
         if len(current) < len(group) or old.intersection(current):  # like a sentence the previous edition had
             old.update(current)
+        elif _stories_carrying(current, sentences, carriers) >= BOILERPLATE_STORIES:
+            repeats.update(_key(sentences[i]) for i in current)
         elif current:
             repeats.update(_key(sentences[i]) for i in current[1:])
             sentence_carriers[_key(sentences[current[0]])] = tuple(dict.fromkeys(sentences[i].article_id for i in current))
@@ -149,6 +157,13 @@ def find_stories(
     repeats.update(_key(sentences[i]) for i in old if sentences[i].article_id in returning)
     new = {_key(s) for s in sentences if s.article_id in returning and _key(s) not in repeats}
     return Stories(carriers, sentence_carriers, frozenset(repeats), frozenset(new), frozenset(filter(None, prints)))
+
+
+def _stories_carrying(group: Sequence[int], sentences: Sequence[Sentence],
+                      carriers: Mapping[str, tuple[str, ...]]) -> int:
+    """How many different stories the sentences of ``group`` come from (a story is known by
+    its first article; an article of no story is one of its own)."""
+    return len({carriers.get(sentences[i].article_id, (sentences[i].article_id,))[0] for i in group})
 
 
 def fingerprint(text: str) -> bytes:

@@ -213,3 +213,34 @@ def test_a_sentence_a_thousand_outlets_repeat_names_five_and_counts_the_rest(tmp
     assert key.more == 395 and len(briefing.sources) == 5
     assert load_briefing(save_briefing(briefing, tmp_path / "b.json")).sections == briefing.sections
     assert "details. [1][2][3][4][5] (and 395 more outlets)" in " ".join(render_text(briefing, config.render).split())
+
+
+def test_a_stock_line_in_five_different_stories_is_boilerplate_but_wire_copy_is_not() -> None:
+    stock = "The statement gave no further details about the matter."
+    stories = [
+        ("Floods cut the railway to the south of the province.", "Rivers rose two metres overnight near Arlen.",
+         "Engineers expect the line to stay closed until March."),
+        ("The central bank raised its main rate again.", "Mortgage lenders warned of higher repayments.",
+         "Inflation has stayed above the target for eleven months."),
+        ("Striking dockers blocked the harbour road for a third day.", "Their union wants a pay rise of nine percent.",
+         "Ferry companies diverted sailings to a northern port."),
+        ("A court jailed the former mayor of Dorsk for fraud.", "Judges found he had taken bribes from builders.",
+         "His lawyers said they would appeal the sentence."),
+        ("The league postponed the weekend's football fixtures.", "Pitches across the north were frozen solid.",
+         "Clubs will play the games in midweek next month."),
+        ("Farmers marched on the capital over grain prices.", "Tractors queued along the ring road for hours.",
+         "The agriculture minister agreed to meet their leaders."),
+    ]
+    articles = [Article(id=f"s{i}", title=f"S{i}", paragraphs=(*story, stock), source=f"Outlet {i}")
+                for i, story in enumerate(stories)]
+    found = find_stories(articles, split_articles(articles))
+    assert found.carriers == {}  # six different stories
+    assert {(f"s{i}", 3) for i in range(6)} <= found.repeats  # every copy of the stock line goes
+    assert not {(f"s{i}", j) for i in range(6) for j in range(3)} & found.repeats
+    few = articles[:4]  # four stories sharing a line: still reported, once
+    found = find_stories(few, split_articles(few))
+    assert ("s0", 3) not in found.repeats and found.sentence_carriers[("s0", 3)] == ("s0", "s1", "s2", "s3")
+    wire = [Article(id=f"w{i}", title="W", paragraphs=(WIRE[0], WIRE[1], stock), source=f"Outlet {i}") for i in range(8)]
+    found = find_stories(wire, split_articles(wire))  # one story in eight outlets: wire copy, kept once
+    assert len(set(found.carriers.values())) == 1
+    assert ("w0", 2) not in found.repeats and len(found.sentence_carriers[("w0", 2)]) == 8
