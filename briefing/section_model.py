@@ -57,25 +57,26 @@ class SectionModel:
     bias: np.ndarray
     weights: Mapping[str, np.ndarray]
 
+    def __post_init__(self) -> None:
+        # the rows as one matrix, so a sentence's evidence is one fancy-indexed sum
+        object.__setattr__(self, "_rows", {f: i for i, f in enumerate(self.weights)})
+        matrix = np.array(list(self.weights.values())) if self.weights else np.zeros((0, len(self.classes)))
+        object.__setattr__(self, "_matrix", matrix.reshape(len(self.weights), len(self.classes)))
+
     def probabilities(self, text: str) -> dict[str, float]:
-        """P(class | sentence): softmax of the bias plus the mean weight row of its features
+        """P(class | sentence): softmax of the bias plus the weight rows of its features
         (binary features, scaled to unit length)."""
-        logits = self.bias + self._evidence(features(text)).sum(axis=0)
+        found = features(text)
+        rows = [self._rows[f] for f in found if f in self._rows]
+        logits = self.bias + (self._matrix[rows].sum(axis=0) / np.sqrt(len(found)) if rows else 0.0)
         exp = np.exp(logits - logits.max())
         return dict(zip(self.classes, (exp / exp.sum()).tolist()))
 
     def strongest(self, text: str, label: str, count: int = EXPLAINED) -> list[str]:
         """The features that pushed the sentence most towards ``label``."""
-        found = [f for f in features(text) if f in self.weights]
         k = self.classes.index(label)
-        ranked = sorted(found, key=lambda f: -self.weights[f][k])
+        ranked = sorted((f for f in features(text) if f in self._rows), key=lambda f: -self.weights[f][k])
         return [f for f in ranked[:count] if self.weights[f][k] > 0]
-
-    def _evidence(self, found: Sequence[str]) -> np.ndarray:
-        known = [self.weights[f] for f in found if f in self.weights]
-        if not known:
-            return np.zeros((1, len(self.classes)))
-        return np.array(known) / np.sqrt(len(found))
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,14 @@ class Learned:
     weight: float
 
 
-def features(text: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def features(text: str) -> tuple[str, ...]:
     """The sentence's distinct content-word stems (those with a letter: numbers and dates
-    name no section) and adjacent stem pairs, in order of first appearance."""
+    name no section) and adjacent stem pairs, in order of first appearance. The last few
+    are remembered: the classifier asks again, to explain its choice, right after."""
     stems = [s for s in nlp.stems(text) if any(c.isalpha() for c in s)]
     pairs = [f"{a} {b}" for a, b in zip(stems, stems[1:])]
-    return list(dict.fromkeys([*stems, *pairs]))
+    return tuple(dict.fromkeys([*stems, *pairs]))
 
 
 # --- training ------------------------------------------------------------------------
