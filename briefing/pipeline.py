@@ -189,7 +189,7 @@ def key_sentences(
 
 def story_ids(articles: Sequence[Article], found: stories.Stories) -> dict[str, str]:
     """Each article's story, named by its first article: outlets carrying one story count once."""
-    return {a.id: found.carriers.get(a.id, (a.id,))[0] for a in articles}
+    return {a.id: stories.story_of(found.carriers, a.id) for a in articles}
 
 
 def summarize_stories(config: Config, articles: Sequence[Article], by_article: Mapping[str, Sequence[Sentence]]
@@ -198,7 +198,7 @@ def summarize_stories(config: Config, articles: Sequence[Article], by_article: M
     sumy's keep exactly sumy's picks."""
     if config.summary.algorithm not in summarize.READABLE:
         return None
-    return story_ids(articles, stories.find_stories(articles, by_article, stories.Previous(), config.summary.dedupe_threshold))
+    return story_ids(articles, stories.find_stories(articles, by_article, sentence_similarity=config.summary.dedupe_threshold))
 
 
 def choose_inputs(

@@ -135,7 +135,7 @@ def kept_features(found: Sequence[Sequence[str]]) -> dict[str, int]:
 def design_matrix(found: Sequence[Sequence[str]], vocabulary: Mapping[str, int]) -> sparse.csr_matrix:
     """One row per sentence: its known features at 1/sqrt(its feature count), plus a
     constant column for the bias. Unknown features still count in the length, as at
-    prediction time (``SectionModel._evidence``)."""
+    prediction time (``SectionModel.probabilities``)."""
     rows, columns, values = [], [], []
     for row, sentence in enumerate(found):
         known = [vocabulary[f] for f in sentence if f in vocabulary]

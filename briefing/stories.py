@@ -47,7 +47,7 @@ from .archive import load_briefing
 from .errors import InputError
 from .models import Article, Briefing, Sentence
 
-__all__ = ["Previous", "Stories", "find_stories", "near_duplicate_groups", "previous_edition"]
+__all__ = ["Previous", "Stories", "find_stories", "near_duplicate_groups", "previous_edition", "story_of"]
 
 STORY_SIMILARITY = 0.2
 SHINGLE_WORDS = 3
@@ -159,11 +159,16 @@ def find_stories(
     return Stories(carriers, sentence_carriers, frozenset(repeats), frozenset(new), frozenset(filter(None, prints)))
 
 
+def story_of(carriers: Mapping[str, tuple[str, ...]], article_id: str) -> str:
+    """The story an article belongs to, known by its first article (an article of no
+    story of several is a story of its own)."""
+    return carriers.get(article_id, (article_id,))[0]
+
+
 def _stories_carrying(group: Sequence[int], sentences: Sequence[Sentence],
                       carriers: Mapping[str, tuple[str, ...]]) -> int:
-    """How many different stories the sentences of ``group`` come from (a story is known by
-    its first article; an article of no story is one of its own)."""
-    return len({carriers.get(sentences[i].article_id, (sentences[i].article_id,))[0] for i in group})
+    """How many different stories the sentences of ``group`` come from."""
+    return len({story_of(carriers, sentences[i].article_id) for i in group})
 
 
 def fingerprint(text: str) -> bytes:

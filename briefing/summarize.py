@@ -184,8 +184,10 @@ class _Picking:
             if len(self.kept) >= self.count:
                 return
             leads = [i for i in candidates if self.sentences[i].index == 0]
-            others = (i for i in candidates if self.sentences[i].index != 0)
-            any(self.chain(i) == [i] and self.keep([i]) for i in (*leads, *others))
+            others = [i for i in candidates if self.sentences[i].index != 0]
+            for i in (*leads, *others):
+                if self.chain(i) == [i] and self.keep([i]):
+                    break
 
     def take(self, ranked: Sequence[int]) -> None:
         """One pass over ``ranked`` (best first), chains waiting at their mean score."""
