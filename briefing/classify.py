@@ -64,21 +64,21 @@ BACKGROUND = 0.5
 #: Evidence a sentence needs to be placed at all (own plus context).
 PLACED = 0.8
 #: Own evidence at which context is no longer consulted; below it context counts in proportion.
-SELF_SUFFICIENT = 3.0
+SELF_SUFFICIENT = 6.0
 #: How much of a neighbour's evidence (capped) a weak sentence borrows, by offset.
-NEIGHBOURS = {-1: 0.6, 1: 0.4}
+NEIGHBOURS = {-1: 1.2, 1: 0.8}
 #: A sentence that turns to a new subject ("Meanwhile, tensions remain high.") belongs with
 #: what follows it, not with what it turns away from.
 TOPIC_SHIFT = re.compile(
     r"^\W*(?:meanwhile|elsewhere|separately|in other news|on another front|in a separate development)\b",
     re.IGNORECASE,
 )
-SHIFTED_NEIGHBOURS = {-1: 0.1, 1: 0.8}
+SHIFTED_NEIGHBOURS = {-1: 0.2, 1: 1.6}
 NEIGHBOUR_CAP = 3.0
 #: A neighbour across a paragraph break is a weaker guide.
 PARAGRAPH_BREAK = 0.5
 #: Weight of the article's section mix (a share vector) and of the source's section hint.
-ARTICLE_WEIGHT = 1.0
+ARTICLE_WEIGHT = 3.0
 TITLE_WEIGHT = 1.0
 HINT_WEIGHT = 1.0
 #: Evidence strings kept per placement.

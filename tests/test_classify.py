@@ -74,6 +74,14 @@ TIE_BREAKS = [
     # ordinary crime is domestic, organised armed violence military
     ("Police said the man had been stabbed during a burglary at his home.", "domestic"),
     ("Gunmen from the separatist group attacked a police post, killing four officers.", "military"),
+    # a deal to end fighting is made between the sides, whatever its subject
+    ("The war cabinet is discussing the hostage release deal while waiting for the militants' reply.", "diplomacy"),
+    ("Both factions said they would study the ceasefire proposal put forward by Qatar.", "diplomacy"),
+    # a quake "struck", an outbreak counted by the state: no armed force in either
+    ("It was shortly after 8am on Saturday when the quake struck.", "domestic"),
+    ("The disease control centre reported 152 deaths from Lassa fever this year.", "domestic"),
+    # a prize jury is not a court
+    ("The literary prize jury asked if they could split the award between two novels.", OTHER),
 ]
 
 
@@ -231,6 +239,22 @@ def test_the_same_weak_sentence_follows_its_own_article() -> None:
     sport = classify(*article_of(("The striker scored twice as the champions won the cup final.", weak)), DEFAULT)
     alone = classify(*article_of((weak,)), DEFAULT)
     assert [war[1].section, sport[1].section, alone[0].section] == ["military", OTHER, OTHER]
+
+
+def test_an_article_about_one_event_carries_its_weakly_worded_sentences() -> None:
+    """Real reports tell an event over many sentences that name it only once. A sentence
+    with a fair lean of its own ("troops were flown in" leans military) follows the story
+    it is part of when that story is told strongly around it: soldiers sent to clear the
+    roads after an earthquake are the state handling a disaster (SECTIONS.md)."""
+    troops = "Troops were flown in to clear roads blocked by the collapsed buildings."
+    quake = classify(*article_of(
+        ("A powerful earthquake shook Sichuan province on Saturday, flattening villages.",),
+        (troops,),
+        ("Rescue workers and emergency services searched the rubble as aftershocks continued.",),
+    ), DEFAULT)
+    assert [p.section for p in quake] == ["domestic", "domestic", "domestic"]
+    assert "context:article" in quake[1].evidence
+    assert classify(*article_of((troops,)), DEFAULT)[0].section == "military"  # alone, it is troops
 
 
 def test_title_and_source_hint_steer_vague_sentences() -> None:
