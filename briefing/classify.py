@@ -90,6 +90,15 @@ _HYPHENS = re.compile(r"[-\u2010-\u2015]")
 #: Words that open a background clause when they start a sentence ("After the talks, ...").
 SUBORDINATORS = ("after", "before", "despite", "while", "as", "when", "since", "although", "though",
                  "following", "amid", "until", "during")
+#: Words that open a closing background clause: "The African Union suspended Gabon after army
+#: officers seized power" reports a suspension, told with its cause (SECTIONS.md: the main
+#: verb decides). Counted from the fourth token on, so the main clause has begun.
+TRAILING_SUBORDINATORS = ("after", "amid", "despite", "following")
+MAIN_CLAUSE_START = 3
+#: Weight kept by terms in a closing background clause: less than in an opening one, as a
+#: closing clause often lists a war's toll at length ("clashes ... that have killed hundreds
+#: and wounded thousands") after a main clause that reports the talks.
+TRAILING_BACKGROUND = 0.3
 _CLAUSE_BREAK = re.compile(r"[,;:]\s|[()\u2014]|\s[-\u2013]\s")
 CLAUSE = "|"
 _DATELINE = re.compile(r"\s*(?:[A-Z][A-Za-z.'/ -]{0,30}[A-Z]|[A-Z][a-z]+)(?:,[^-\u2013\u2014:()]{1,40}?)?\s*(?:\([A-Za-z]+\))?\s*(?:--?|:|\u2013|\u2014)\s")
@@ -263,9 +272,9 @@ def sentence_evidence(lexicon: Lexicon, text: str, learned: Learned | None = Non
 
 
 def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span] = ()) -> list[Cue]:
-    """Matched terms, halved in an opening background clause; another class's terms later in
-    a frame's clause (or inside a relation's span) keep only part of their weight and give
-    the rest to the frame's class."""
+    """Matched terms, halved in an opening or closing background clause; another class's
+    terms later in a frame's clause (or inside a relation's span) keep only part of their
+    weight and give the rest to the frame's class."""
     matches = match_terms(lexicon, tokens)
     covered = {p: {c.label for c in cues} for start, length, cues in matches for p in range(start, start + length)}
     # a frame word inside another section's phrase ("foreign policy") governs nothing, nor
@@ -273,12 +282,14 @@ def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span]
     frames = [Span(start + 1, _clause_end(tokens, start), label, f"frame:{name}") for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label}) and not _other_subject(matches, tokens, start, label)]
     frames.extend(span for span in relations if span.strength == 1.0)
-    background = _fronted_clause_end(tokens)
+    background, trailing = _fronted_clause_end(tokens), _trailing_clause_start(tokens)
     found: list[Cue] = []
     for start, _, cues in matches:
         for cue in cues:
             if start < background:
                 cue = replace(cue, weight=cue.weight * BACKGROUND)
+            elif start >= trailing:
+                cue = replace(cue, weight=cue.weight * TRAILING_BACKGROUND)
             frame = next(((f.label, f.name) for f in frames if f.start <= start < f.end and f.label != cue.label), None)
             if frame is None:
                 found.append(cue)
@@ -469,9 +480,22 @@ def _fronted_clause_end(tokens: Sequence[str]) -> int:
     return 0
 
 
+def _trailing_clause_start(tokens: Sequence[str]) -> int:
+    """Start of a closing background clause ("..., after three weeks of clashes that killed
+    hundreds"): the cause or setting of the main event, not the event; ``len(tokens)`` when
+    there is none."""
+    stems = _trailing_subordinator_stems()
+    return next((i for i in range(MAIN_CLAUSE_START, len(tokens)) if tokens[i] in stems), len(tokens))
+
+
 @lru_cache(maxsize=1)
 def _subordinator_stems() -> frozenset[str]:
     return frozenset(map(_stem, SUBORDINATORS))
+
+
+@lru_cache(maxsize=1)
+def _trailing_subordinator_stems() -> frozenset[str]:
+    return frozenset(map(_stem, TRAILING_SUBORDINATORS))
 
 
 def _clause_end(tokens: Sequence[str], start: int) -> int:

@@ -74,6 +74,10 @@ TIE_BREAKS = [
     # ordinary crime is domestic, organised armed violence military
     ("Police said the man had been stabbed during a burglary at his home.", "domestic"),
     ("Gunmen from the separatist group attacked a police post, killing four officers.", "military"),
+    # the main clause decides; a closing "after ..." clause is its background
+    ("Delegations of the two warring parties arrived in Jeddah for direct talks, after weeks of clashes"
+     " and air strikes in the capital that have killed hundreds and wounded thousands.", "diplomacy"),
+    ("Troops opened fire on protesters after the talks collapsed.", "military"),
     # a deal to end fighting is made between the sides, whatever its subject
     ("The war cabinet is discussing the hostage release deal while waiting for the militants' reply.", "diplomacy"),
     ("Both factions said they would study the ceasefire proposal put forward by Qatar.", "diplomacy"),
