@@ -78,6 +78,9 @@ TIE_BREAKS = [
     ("Delegations of the two warring parties arrived in Jeddah for direct talks, after weeks of clashes"
      " and air strikes in the capital that have killed hundreds and wounded thousands.", "diplomacy"),
     ("Troops opened fire on protesters after the talks collapsed.", "military"),
+    # where a statement was made is not what it is about
+    ("Mr Okafor told lawmakers the accord with Accra was signed in April.", "diplomacy"),
+    ("The prime minister told parliament the pension age would rise to 67.", "domestic"),
     # a deal to end fighting is made between the sides, whatever its subject
     ("The war cabinet is discussing the hostage release deal while waiting for the militants' reply.", "diplomacy"),
     ("Both factions said they would study the ceasefire proposal put forward by Qatar.", "diplomacy"),
