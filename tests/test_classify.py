@@ -82,6 +82,8 @@ TIE_BREAKS = [
     ("Mr Okafor told lawmakers the accord with Accra was signed in April.", "diplomacy"),
     ("The prime minister told parliament the pension age would rise to 67.", "domestic"),
     # a deal to end fighting is made between the sides, whatever its subject
+    ("The president signed a truce with the leader of the main rebel movement in Doha on Tuesday.", "diplomacy"),
+    ("Seoul lodged a strong protest with Pyongyang over the missile launch.", "diplomacy"),
     ("The war cabinet is discussing the hostage release deal while waiting for the militants' reply.", "diplomacy"),
     ("Both factions said they would study the ceasefire proposal put forward by Qatar.", "diplomacy"),
     # a quake "struck", an outbreak counted by the state: no armed force in either
