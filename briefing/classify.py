@@ -475,7 +475,7 @@ def _fronted_clause_end(tokens: Sequence[str]) -> int:
     """End of an opening subordinate clause ("Hours before the summit opened, ..."), which
     news writing uses for background, not for the main event; 0 when there is none."""
     end = _clause_end(tokens, 0)
-    if end < len(tokens) and any(t in _subordinator_stems() for t in tokens[:min(end, 3)]):
+    if end < len(tokens) and any(t in _stem_set(SUBORDINATORS) for t in tokens[:min(end, 3)]):
         return end
     return 0
 
@@ -484,18 +484,14 @@ def _trailing_clause_start(tokens: Sequence[str]) -> int:
     """Start of a closing background clause ("..., after three weeks of clashes that killed
     hundreds"): the cause or setting of the main event, not the event; ``len(tokens)`` when
     there is none."""
-    stems = _trailing_subordinator_stems()
+    stems = _stem_set(TRAILING_SUBORDINATORS)
     return next((i for i in range(MAIN_CLAUSE_START, len(tokens)) if tokens[i] in stems), len(tokens))
 
 
-@lru_cache(maxsize=1)
-def _subordinator_stems() -> frozenset[str]:
-    return frozenset(map(_stem, SUBORDINATORS))
-
-
-@lru_cache(maxsize=1)
-def _trailing_subordinator_stems() -> frozenset[str]:
-    return frozenset(map(_stem, TRAILING_SUBORDINATORS))
+@lru_cache(maxsize=2)
+def _stem_set(words: tuple[str, ...]) -> frozenset[str]:
+    """The stems of one of the module's word lists, made once per list."""
+    return frozenset(map(_stem, words))
 
 
 def _clause_end(tokens: Sequence[str], start: int) -> int:
