@@ -92,7 +92,7 @@ SUBORDINATORS = ("after", "before", "despite", "while", "as", "when", "since", "
                  "following", "amid", "until", "during")
 #: Words that open a closing background clause: "The African Union suspended Gabon after army
 #: officers seized power" reports a suspension, told with its cause (SECTIONS.md: the main
-#: verb decides). Counted from the fourth token on, so the main clause has begun.
+#: verb decides). Counted from the fourth token of the main clause on, so it has begun.
 TRAILING_SUBORDINATORS = ("after", "amid", "despite", "following")
 MAIN_CLAUSE_START = 3
 #: Weight kept by terms in a closing background clause: less than in an opening one, as a
@@ -282,7 +282,8 @@ def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span]
     frames = [Span(start + 1, _clause_end(tokens, start), label, f"frame:{name}") for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label}) and not _other_subject(matches, tokens, start, label)]
     frames.extend(span for span in relations if span.strength == 1.0)
-    background, trailing = _fronted_clause_end(tokens), _trailing_clause_start(tokens)
+    background = _fronted_clause_end(tokens)
+    trailing = _trailing_clause_start(tokens, background)
     found: list[Cue] = []
     for start, _, cues in matches:
         for cue in cues:
@@ -480,12 +481,15 @@ def _fronted_clause_end(tokens: Sequence[str]) -> int:
     return 0
 
 
-def _trailing_clause_start(tokens: Sequence[str]) -> int:
+def _trailing_clause_start(tokens: Sequence[str], main_clause: int = 0) -> int:
     """Start of a closing background clause ("..., after three weeks of clashes that killed
     hundreds"): the cause or setting of the main event, not the event; ``len(tokens)`` when
-    there is none."""
+    there is none. Looked for only once the main clause, which begins at ``main_clause``
+    (after any opening background clause), has begun: a second "after" inside an opening
+    clause ("Hours after the talks ended after midnight, ...") closes nothing."""
     stems = _stem_set(TRAILING_SUBORDINATORS)
-    return next((i for i in range(MAIN_CLAUSE_START, len(tokens)) if tokens[i] in stems), len(tokens))
+    first = main_clause + MAIN_CLAUSE_START
+    return next((i for i in range(first, len(tokens)) if tokens[i] in stems), len(tokens))
 
 
 @lru_cache(maxsize=2)

@@ -78,6 +78,8 @@ TIE_BREAKS = [
     ("Delegations of the two warring parties arrived in Jeddah for direct talks, after weeks of clashes"
      " and air strikes in the capital that have killed hundreds and wounded thousands.", "diplomacy"),
     ("Troops opened fire on protesters after the talks collapsed.", "military"),
+    # an "after" inside an opening background clause does not make the main clause background
+    ("Days after the army shelled the town after dawn, the envoys met for talks.", "diplomacy"),
     # where a statement was made is not what it is about
     ("Mr Okafor told lawmakers the accord with Accra was signed in April.", "diplomacy"),
     ("The prime minister told parliament the pension age would rise to 67.", "domestic"),
