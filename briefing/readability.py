@@ -490,9 +490,10 @@ def person_meant(sentence: Sentence, pronoun: str, pool: Positions) -> str | Non
     """Whom an opening "he"/"she" means: the person the sentence before is about, walking
     back over sentences that are all quotation or whose subject or speaker is the same
     pronoun ("However, he ...", "..., he added.") or that name nobody but speak of "he"
-    too; else the one person that sentence names, when the article's titles say that
-    person is a "he" (or a "she"). None when that sentence names nobody and has no "he",
-    names several people, or someone of the other sex."""
+    too, or name nobody at all (an aside: "There are still concerns ..."); else the one
+    person that sentence names, when the article's titles say that person is a "he" (or
+    a "she"). None when that sentence names several people, someone of the other sex, or
+    someone it does not name (a role or a "she" but no "he")."""
     sexes = pool.sexes(sentence.article_id)
     previous = pool.get((sentence.article_id, sentence.index - 1))
     for _ in range(_PRONOUN_CHAIN):
@@ -514,10 +515,18 @@ def person_meant(sentence: Sentence, pronoun: str, pool: Positions) -> str | Non
         person = only_person(text, sexes)
         if person is not None:
             return person[0] if sex_of(person, sexes) == pronoun else None
-        if {word.lower() for word in _FIRST_WORD.findall(unquoted(text))} & _SUBJECT_PRONOUNS != {pronoun}:
+        pronouns = {word.lower() for word in _FIRST_WORD.findall(unquoted(text))} & _SUBJECT_PRONOUNS
+        if pronouns != {pronoun} and (pronouns or names_anyone(text)):
             return None
-        previous = pool.get((previous.article_id, previous.index - 1))  # names nobody, but speaks of "him"
+        previous = pool.get((previous.article_id, previous.index - 1))  # an aside, or speaks of "him" too
     return None
+
+
+def names_anyone(text: str) -> bool:
+    """Whether a sentence speaks of a person outside its quotations, by name or by role:
+    if it does not, it cannot be whom a "he" after it means."""
+    outside = unquoted(text)
+    return bool(_PERSON_NOUN.search(outside)) or any(is_name(m) for m in _TITLED_OR_FULL_NAME.finditer(outside))
 
 
 #: The sex of a person the article gives no title.

@@ -257,6 +257,17 @@ def last_read_alone(*texts: str) -> str | None:
      "Mr Lewis listed the worst."),  # names nobody but speaks of "him"
     (("Mr Lewis wants an inquiry.", "As well as a limit on quangos she also wants a cap.", "He listed the worst."),
      None),
+    # back over a sentence that names nobody and speaks of no one: an aside between the
+    # name and "he" ("There are still concerns ...") does not change whom "he" means
+    (("Prime Minister Tony Blair is expected to announce new measures.",
+      "There are still concerns that some areas are not using the powers.", "He is expected to say more."),
+     "Tony Blair is expected to say more."),
+    # not back over one that names a person or a role, or speaks of another pronoun
+    (("Mr Blair will speak.", "Critics include Ann Widdecombe.", "He is expected to say more."), None),
+    (("Mr Blair will speak.", "The minister faced questions.", "He is expected to say more."),
+     "The minister is expected to say more."),
+    (("Mr Blair will speak.", "Critics of the minister are many.", "He is expected to say more."), None),
+    (("Mr Blair will speak.", "There are concerns she raised.", "He is expected to say more."), None),
 ])
 def test_the_run_back_to_the_name_passes_sentences_whose_subject_or_speaker_is_the_same_pronoun(
     texts: tuple[str, ...], alone: str | None
