@@ -76,7 +76,7 @@ class SummaryConfig:
 @dataclass(frozen=True)
 class ClassifyConfig:
     model: Path | None = None  # a model made by `briefing train`; None = the one that ships with the package
-    model_weight: float = 3.0  # how much the model's P(section) counts against a term of weight 1; 0 = off
+    model_weight: float = 2.0  # how much the model's P(section) counts against a term of weight 1; 0 = off
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from briefing import section_model
-from briefing.classify import classify, sentence_scores
+from briefing.classify import MODEL_OTHER_SHARE, classify, sentence_scores
 from briefing.cli import main
 from briefing.config import ClassifyConfig, SectionDef, default_sections, load_config
 from briefing.errors import ConfigError
@@ -94,15 +94,30 @@ def fixed_model(weights: dict[str, list[float]]) -> SectionModel:
     return SectionModel(classes, np.zeros(4), {f: np.array(w, dtype=float) for f, w in weights.items()})
 
 
+def test_a_confident_other_from_the_model_does_not_outvote_a_sections_term_alone() -> None:
+    """A strike is domestic by its term; a model sure it is "other" (as ours is of many
+    sentences without section words) would win at full weight (2 × 0.97 against 1)."""
+    text = "Up to 100,000 workers were affected by the strike."
+    model = fixed_model({"affect": [0.0, 0.0, 0.0, 12.0]})
+    assert model.probabilities(text)["other"] > 0.95
+    sentence = Sentence("a", 0, 0, text)
+    placement = classify(Article("a", "", (text,)), [sentence], default_sections(), Learned(model, 2.0))[0]
+    assert placement.section == "domestic"
+
+
 def test_classifier_adds_weight_times_probability_and_shows_why() -> None:
+    """The model's "other" counts at MODEL_OTHER_SHARE: the rules already file a sentence
+    without section words as vague, so that part of P(other) is not counted twice."""
     text = "The delegation left on Tuesday."
     model = fixed_model({"deleg": [4.0, 0.0, 0.0, 0.0]})
     sections = default_sections()
     rules = sentence_scores(text, sections)
     with_model = sentence_scores(text, sections, Learned(model, 2.0))
     probabilities = model.probabilities(text)
-    for sid in ("diplomacy", "military", "domestic", "other"):
+    for sid in ("diplomacy", "military", "domestic"):
         assert with_model[sid] == pytest.approx(rules[sid] + 2.0 * probabilities[sid])
+    assert with_model["other"] == pytest.approx(rules["other"] + 2.0 * MODEL_OTHER_SHARE * probabilities["other"])
+    assert 0 < MODEL_OTHER_SHARE < 1
     sentence = Sentence("a", 0, 0, text)
     placement = classify(Article("a", "", (text,)), [sentence], sections, Learned(model, 2.0))[0]
     assert placement.section == "diplomacy"
