@@ -105,8 +105,8 @@ def shipped_scores(path: Path) -> SectionScores:
 def test_shared_development_set_score() -> None:
     """Real AG-news and BBC sentences of 2004-05: the rules were developed on half of them."""
     scores = shipped_scores(SHARED_DEV)
-    assert scores.accuracy >= 0.81  # measured 0.836 (rules alone 0.825)
-    assert scores.macro_f1 >= 0.79  # measured 0.823 (rules alone 0.805)
+    assert scores.accuracy >= 0.81  # measured 0.833 (rules alone 0.829)
+    assert scores.macro_f1 >= 0.79  # measured 0.816 (rules alone 0.813)
 
 
 def test_second_blind_set_score() -> None:
@@ -115,17 +115,17 @@ def test_second_blind_set_score() -> None:
     articles; never read while developing: the honest estimate on other sources and years."""
     scores = shipped_scores(BLIND2)
     assert scores.count >= 440
-    assert scores.accuracy >= 0.89  # measured 0.913 (rules alone 0.859)
-    assert scores.macro_f1 >= 0.89  # measured 0.915 (rules alone 0.860)
-    assert min(s["f1"] for s in scores.per_section.values()) >= 0.85  # measured 0.89
+    assert scores.accuracy >= 0.89  # measured 0.915 (rules alone 0.839)
+    assert scores.macro_f1 >= 0.89  # measured 0.916 (rules alone 0.840)
+    assert min(s["f1"] for s in scores.per_section.values()) >= 0.85  # measured 0.89 (military)
 
 
 def test_fresh_set_score() -> None:
     """Invented news from other regions and eras, with long mixed articles (never tuned on)."""
     scores = shipped_scores(FRESH)
     assert scores.count >= 150
-    assert scores.accuracy >= 0.91  # measured 0.939 (rules alone 0.951)
-    assert scores.macro_f1 >= 0.91  # measured 0.940
+    assert scores.accuracy >= 0.91  # measured 0.963 (rules alone 0.951)
+    assert scores.macro_f1 >= 0.91  # measured 0.962
     assert scores.per_section["other"]["recall"] >= 0.9
 
 
@@ -134,9 +134,9 @@ def test_blind_set_score() -> None:
     rules, scored once before (0.891 / 0.888) and once after them."""
     scores = shipped_scores(BLIND)
     assert scores.count >= 120
-    assert scores.accuracy >= 0.91  # measured 0.942
-    assert scores.macro_f1 >= 0.91  # measured 0.942
-    assert scores.per_section["diplomacy"]["f1"] >= 0.88  # measured 0.93
+    assert scores.accuracy >= 0.91  # measured 0.949
+    assert scores.macro_f1 >= 0.91  # measured 0.949
+    assert scores.per_section["diplomacy"]["f1"] >= 0.88  # measured 0.95
 
 
 def test_rules_alone_still_carry_a_taxonomy_the_model_does_not_know() -> None:

@@ -177,10 +177,11 @@ def test_the_command_refuses_unknown_algorithms_and_empty_folders(dataset: tuple
 @pytest.mark.skipif(not BBC.is_dir(), reason="../shared evaluation data is not present")
 def test_our_ranker_on_held_out_bbc_articles() -> None:
     """All 200 articles (about 15 s), readability rule on. Measured ROUGE-2 on the held-out
-    half: 75.06 for ours, 73.08 for sumy's best (Reduction) with sumy's word rule, 71.72 for
+    half: 75.53 for ours, 73.08 for sumy's best (Reduction) with sumy's word rule, 71.72 for
     Reduction with the project's tokenizer, 67.66 for TextRank; on the development half
-    76.47 for ours and 72.30 for Reduction with sumy's word rule. Each floor is under what
-    was measured: two points for our score, less for our lead over the others."""
+    76.62 for ours and 72.30 for Reduction with sumy's word rule. Each floor is under what
+    was measured: two points for our score, less for our lead over the others; the lead
+    over sumy's best is held at issue 6's target, 2 points."""
     tables = evaluate_splits(
         load_cases(BBC / "articles", BBC / "summaries", "all"),
         [salience.NAME, "reduction", "reduction" + SUMY_WORDS, "textrank"],
@@ -190,9 +191,9 @@ def test_our_ranker_on_held_out_bbc_articles() -> None:
     ours, reduction, sumy_words, textrank = (
         heldout[name].rouge2 for name in (salience.NAME, "reduction", "reduction" + SUMY_WORDS, "textrank")
     )
-    assert ours >= 73.0
-    assert ours >= reduction + 2.5
-    assert ours >= sumy_words + 1.5
+    assert ours >= 73.5
+    assert ours >= reduction + 3.0
+    assert ours >= sumy_words + 2.0
     assert ours >= textrank + 6.0
     assert dev[salience.NAME].rouge2 >= 74.5
     assert dev[salience.NAME].rouge2 >= dev["reduction" + SUMY_WORDS].rouge2 + 3.0
