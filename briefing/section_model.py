@@ -8,8 +8,9 @@ and labelled by us by the rules of the taxonomy) catches much of that, and it st
 classifier must be: small, offline, explainable (the stems that pushed a sentence towards
 its section are shown as its evidence) and linear in the number of sentences.
 
-The classifier adds ``weight × probability`` of each class it knows to the rules' evidence
-(``classify.model_cues``); sections the model was not trained on get nothing from it.
+The classifier adds ``weight × probability`` of each class it knows to the rules' evidence,
+"other" at half that (``classify.model_cues``); sections the model was not trained on get
+nothing from it.
 Training is deterministic (L-BFGS from zero weights), so the shipped model can be rebuilt
 from the committed sentences with ``briefing train``.
 """
