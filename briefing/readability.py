@@ -473,10 +473,7 @@ def is_thing(phrase: str, plural: bool) -> bool:
     is_plural = bool(re.search(r"\band\b", phrase)) or bool(_PLURAL_NOUN.fullmatch(head))
     if plural:
         return is_plural
-    names_person = _PERSON_NOUN.search(phrase) or any(
-        is_name(m) for m in _TITLED_OR_FULL_NAME.finditer(phrase)
-    )
-    return not is_plural and not names_person
+    return not is_plural and not speaks_of_person(phrase)
 
 
 def first_word_outside_quotes(text: str) -> re.Match[str] | None:
@@ -516,17 +513,20 @@ def person_meant(sentence: Sentence, pronoun: str, pool: Positions) -> str | Non
         if person is not None:
             return person[0] if sex_of(person, sexes) == pronoun else None
         pronouns = {word.lower() for word in _FIRST_WORD.findall(unquoted(text))} & _SUBJECT_PRONOUNS
-        if pronouns != {pronoun} and (pronouns or names_anyone(text)):
+        if pronouns != {pronoun} and (pronouns or speaks_of_person(unquoted(text))):
             return None
         previous = pool.get((previous.article_id, previous.index - 1))  # an aside, or speaks of "him" too
     return None
 
 
-def names_anyone(text: str) -> bool:
-    """Whether a sentence speaks of a person outside its quotations, by name or by role:
-    if it does not, it cannot be whom a "he" after it means."""
-    outside = unquoted(text)
-    return bool(_PERSON_NOUN.search(outside)) or any(is_name(m) for m in _TITLED_OR_FULL_NAME.finditer(outside))
+def speaks_of_person(text: str) -> bool:
+    """Whether the text names a person or a role: a phrase that does is no "it", and a
+    sentence that does not, outside its quotations, is an aside "he" reaches back over."""
+    return bool(_PERSON_NOUN.search(text)) or bool(names_in(text))
+
+
+def names_in(text: str) -> list[re.Match[str]]:
+    return [match for match in _TITLED_OR_FULL_NAME.finditer(text) if is_name(match)]
 
 
 #: The sex of a person the article gives no title.
@@ -548,7 +548,7 @@ def only_person(text: str, sexes: dict[str, str | None]) -> tuple[str, str | Non
     two capitalised words, none an institution; a lone word the article titles elsewhere
     counts too. None when there are none or several."""
     outside = unquoted(text)
-    named = [match for match in _TITLED_OR_FULL_NAME.finditer(outside) if is_name(match)]
+    named = names_in(outside)
     in_names = {word for match in named for word in match.group("name").split()}
     people = {match.group("name").split()[-1] for match in named}
     people |= {word for word in _FIRST_WORD.findall(outside) if word in sexes} - in_names
