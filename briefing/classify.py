@@ -20,8 +20,9 @@ thousands of our own sentences as one cue among the others:
    like a frame, so "Colombia asked Venezuela to hand over a rebel leader" is diplomacy.
 4. **Learned cue.** A logistic regression on stems and stem pairs, trained on sentences
    labelled for this project (``section_model.py``), adds ``weight × P(section)`` for every
-   section it knows ("other" at half, as the rules already file the vague): it catches the main events that no term names ("Ankara summoned
-   Stockholm's envoy") and keeps weather and research out of the sections.
+   section it knows ("other" at half, as the rules already file the vague): it catches the
+   main events that no term names ("Ankara summoned Stockholm's envoy") and keeps weather
+   and research out of the sections.
 5. **Context.** A sentence with little evidence of its own leans on its neighbours (the
    previous one most, as "He said ..." points back) and on the article's overall mix, its
    title and its source's section hint; with none of these it is "other".

@@ -512,8 +512,9 @@ def person_meant(sentence: Sentence, pronoun: str, pool: Positions) -> str | Non
         person = only_person(text, sexes)
         if person is not None:
             return person[0] if sex_of(person, sexes) == pronoun else None
-        pronouns = {word.lower() for word in _FIRST_WORD.findall(unquoted(text))} & _SUBJECT_PRONOUNS
-        if pronouns != {pronoun} and (pronouns or speaks_of_person(unquoted(text))):
+        outside = unquoted(text)
+        pronouns = {word.lower() for word in _FIRST_WORD.findall(outside)} & _SUBJECT_PRONOUNS
+        if pronouns != {pronoun} and (pronouns or speaks_of_person(outside)):
             return None
         previous = pool.get((previous.article_id, previous.index - 1))  # an aside, or speaks of "him" too
     return None
