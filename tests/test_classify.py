@@ -68,6 +68,11 @@ TIE_BREAKS = [
     # 3. a government acting on its own citizens is domestic, even on military matters
     ("The government eased travel restrictions on men of military age.", "domestic"),
     ("Parliament approved a law making military service compulsory for women.", "domestic"),
+    # a coup is a change of who governs (home politics); its armed acts are military
+    ("The president said on television that the country was facing an attempted coup.", "domestic"),
+    ("The coup leaders named a former finance minister as interim prime minister.", "domestic"),
+    ("Soldiers loyal to the coup leaders stormed the presidential palace and exchanged fire with the guard.",
+     "military"),
     # 4. commentary takes the label of what it comments on
     ("Analysts said the new sanctions were unlikely to change Tehran's nuclear calculations.", "diplomacy"),
     ("Analysts say the offensive has stalled as the rebels dig in.", "military"),
