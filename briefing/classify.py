@@ -11,7 +11,9 @@ thousands of our own sentences as one cue among the others:
 2. **Main event.** A *frame* term ("proposals to", "a law on") hands most of the weight of
    other sections' terms later in its clause to its own section, so talks about troops stay
    diplomacy and a law on military service stays domestic, as the SECTIONS.md tie-break
-   rules ask; an opening background clause ("Hours before the summit opened, ...") counts half.
+   rules ask; the terms and patterns of an opening background clause ("Hours before the
+   summit opened, ...") count half, those of a closing one ("..., after a drone strike killed
+   seven") 0.3.
 3. **States.** A section may count the distinct states a sentence names (gazetteer of names,
    demonyms and capitals, and bodies such as the UN or the EU): relations between states are
    diplomacy's business. When a state *acts on* another (its government or a leader named,
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain, islice
@@ -270,7 +272,7 @@ def sentence_evidence(lexicon: Lexicon, text: str, learned: Learned | None = Non
     """Every cue the sentence holds (terms, patterns, states, the model's), summed per class."""
     tokens = tokenize(text)
     relations = relation_spans(lexicon, text, tokens)
-    cues = [*term_cues(lexicon, tokens, relations), *pattern_cues(lexicon, text), *state_cues(lexicon, text),
+    cues = [*term_cues(lexicon, tokens, relations), *pattern_cues(lexicon, text, tokens), *state_cues(lexicon, text),
             *relation_cues(lexicon, relations), *model_cues(lexicon, text, learned)]
     scores = [0.0] * len(lexicon.ids)
     for cue in cues:
@@ -289,15 +291,11 @@ def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span]
     frames = [Span(start + 1, _clause_end(tokens, start), label, f"frame:{name}") for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label}) and not _other_subject(matches, tokens, start, label)]
     frames.extend(span for span in relations if span.strength == 1.0)
-    background = _fronted_clause_end(tokens)
-    trailing = _trailing_clause_start(tokens, background)
+    share = clause_shares(tokens)
     found: list[Cue] = []
     for start, _, cues in matches:
         for cue in cues:
-            if start < background:
-                cue = replace(cue, weight=cue.weight * BACKGROUND)
-            elif start >= trailing:
-                cue = replace(cue, weight=cue.weight * TRAILING_BACKGROUND)
+            cue = replace(cue, weight=cue.weight * share(start))
             frame = next(((f.label, f.name) for f in frames if f.start <= start < f.end and f.label != cue.label), None)
             if frame is None:
                 found.append(cue)
@@ -320,8 +318,24 @@ def _other_subject(matches: Sequence[tuple[int, int, tuple[Cue, ...]]], tokens: 
     return any(weight >= FRAME_SUBJECT for other, weight in before.items() if other != label)
 
 
-def pattern_cues(lexicon: Lexicon, text: str) -> list[Cue]:
-    return [cue for pattern, cue in lexicon.patterns if pattern.search(text)]
+def clause_shares(tokens: Sequence[str]) -> Callable[[int], float]:
+    """The share of its weight a cue starting at a token keeps: ``BACKGROUND`` in an opening
+    background clause, ``TRAILING_BACKGROUND`` in a closing one, all of it in the main clause."""
+    background = _fronted_clause_end(tokens)
+    trailing = _trailing_clause_start(tokens, background)
+    return lambda start: BACKGROUND if start < background else TRAILING_BACKGROUND if start >= trailing else 1.0
+
+
+def pattern_cues(lexicon: Lexicon, text: str, tokens: Sequence[str]) -> list[Cue]:
+    """Matched patterns, discounted in a background clause as terms are: "... after a drone
+    strike killed seven" tells why the main event happened, not what it was."""
+    share = clause_shares(tokens)
+    found = []
+    for pattern, cue in lexicon.patterns:
+        match = pattern.search(text)
+        if match:
+            found.append(replace(cue, weight=cue.weight * share(len(tokenize(text[:match.start()])))))
+    return found
 
 
 def state_cues(lexicon: Lexicon, text: str) -> list[Cue]:

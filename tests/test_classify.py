@@ -83,6 +83,9 @@ TIE_BREAKS = [
     ("Delegations of the two warring parties arrived in Jeddah for direct talks, after weeks of clashes"
      " and air strikes in the capital that have killed hundreds and wounded thousands.", "diplomacy"),
     ("Troops opened fire on protesters after the talks collapsed.", "military"),
+    # ... and a pattern there ("missile strikes") counts no more than a term would
+    ("The two governments agreed to reopen their embassies, after missile strikes on the port in March.",
+     "diplomacy"),
     # an "after" inside an opening background clause does not make the main clause background
     ("Days after the army shelled the town after dawn, the envoys met for talks.", "diplomacy"),
     # where a statement was made is not what it is about
