@@ -56,6 +56,12 @@ CRAFTED = [
     ("Astronomers have found water vapour on a planet orbiting a nearby star.", OTHER),
     ("The film won three awards at the festival, including best actor.", OTHER),
     ("It was not clear when that would happen.", OTHER),
+    # the weather report is other; what the state does about the storm is domestic
+    ("The storm made landfall near the port as a Category 3 hurricane with sustained winds of 195 km/h,"
+     " the National Hurricane Center said.", OTHER),
+    ("The National Weather Service said the tornado warnings would stay in place until midnight.", OTHER),
+    ("Officials ordered 200,000 residents to evacuate as the hurricane, with sustained winds of 190 km/h,"
+     " neared the coast.", "domestic"),
 ]
 
 TIE_BREAKS = [
