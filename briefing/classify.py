@@ -141,13 +141,17 @@ class Cue:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """The lookup tables of one section set; class ``len(ids) - 1`` is always "other"."""
+    """The lookup tables of one section set; the last class is always "other"."""
 
     ids: tuple[str, ...]
     phrases: Mapping[str, tuple[tuple[tuple[str, ...], tuple[Cue, ...]], ...]]
     frames: Mapping[str, tuple[tuple[tuple[str, ...], int, str], ...]]
     patterns: tuple[tuple[re.Pattern[str], Cue], ...]
     states: tuple[tuple[int, float], ...]  # (class, weight per extra state) for classes that count states
+
+    @property
+    def other(self) -> int:
+        return len(self.ids) - 1
 
 
 @dataclass(frozen=True)
@@ -236,7 +240,7 @@ def place(lexicon: Lexicon, sentences: Sequence[Sentence], own: Sequence[Evidenc
     if combined[best] < PLACED:
         # confidence that there is nothing to place: 1.0 for no evidence at all
         score = 1.0 - 0.5 * combined[best] / PLACED
-        cues = explain(evidence, len(lexicon.ids) - 1, ())
+        cues = explain(evidence, lexicon.other, ())
         return Placement(sentences[i], OTHER, round(score, 4), ("vague", *cues)[:MAX_EVIDENCE])
     decided_by_context = _argmax(evidence.scores) != best or evidence.scores[best] < PLACED
     rules = tuple(
@@ -272,7 +276,8 @@ def sentence_evidence(lexicon: Lexicon, text: str, learned: Learned | None = Non
     """Every cue the sentence holds (terms, patterns, states, the model's), summed per class."""
     tokens = tokenize(text)
     relations = relation_spans(lexicon, text, tokens)
-    cues = [*term_cues(lexicon, tokens, relations), *pattern_cues(lexicon, text, tokens), *state_cues(lexicon, text),
+    share = clause_shares(tokens)
+    cues = [*term_cues(lexicon, tokens, share, relations), *pattern_cues(lexicon, text, share), *state_cues(lexicon, text),
             *relation_cues(lexicon, relations), *model_cues(lexicon, text, learned)]
     scores = [0.0] * len(lexicon.ids)
     for cue in cues:
@@ -280,10 +285,11 @@ def sentence_evidence(lexicon: Lexicon, text: str, learned: Learned | None = Non
     return Evidence(tuple(scores), tuple(cues))
 
 
-def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span] = ()) -> list[Cue]:
-    """Matched terms, halved in an opening or closing background clause; another class's
-    terms later in a frame's clause (or inside a relation's span) keep only part of their
-    weight and give the rest to the frame's class."""
+def term_cues(lexicon: Lexicon, tokens: Sequence[str], share: Callable[[int], float],
+              relations: Sequence[Span] = ()) -> list[Cue]:
+    """Matched terms, at their ``share`` in a background clause (``clause_shares``); another
+    class's terms later in a frame's clause (or inside a relation's span) keep only part of
+    their weight and give the rest to the frame's class."""
     matches = match_terms(lexicon, tokens)
     covered = {p: {c.label for c in cues} for start, length, cues in matches for p in range(start, start + length)}
     # a frame word inside another section's phrase ("foreign policy") governs nothing, nor
@@ -291,7 +297,6 @@ def term_cues(lexicon: Lexicon, tokens: Sequence[str], relations: Sequence[Span]
     frames = [Span(start + 1, _clause_end(tokens, start), label, f"frame:{name}") for start, label, name in match_frames(lexicon, tokens)
               if label in covered.get(start, {label}) and not _other_subject(matches, tokens, start, label)]
     frames.extend(span for span in relations if span.strength == 1.0)
-    share = clause_shares(tokens)
     found: list[Cue] = []
     for start, _, cues in matches:
         for cue in cues:
@@ -326,10 +331,10 @@ def clause_shares(tokens: Sequence[str]) -> Callable[[int], float]:
     return lambda start: BACKGROUND if start < background else TRAILING_BACKGROUND if start >= trailing else 1.0
 
 
-def pattern_cues(lexicon: Lexicon, text: str, tokens: Sequence[str]) -> list[Cue]:
-    """Matched patterns, discounted in a background clause as terms are: "... after a drone
-    strike killed seven" tells why the main event happened, not what it was."""
-    share = clause_shares(tokens)
+def pattern_cues(lexicon: Lexicon, text: str, share: Callable[[int], float]) -> list[Cue]:
+    """Matched patterns, discounted in a background clause as terms are (``share`` of the
+    token a match starts at): "... after a drone strike killed seven" tells why the main
+    event happened, not what it was."""
     found = []
     for pattern, cue in lexicon.patterns:
         match = pattern.search(text)
@@ -444,12 +449,11 @@ def model_cues(lexicon: Lexicon, text: str, learned: Learned | None) -> list[Cue
     if learned is None or not learned.weight:
         return []
     probabilities = learned.model.probabilities(text)
-    other = len(lexicon.ids) - 1
     cues = []
     for label, sid in enumerate(lexicon.ids):
         p = probabilities.get(sid)
         if p is not None:
-            weight = learned.weight * (MODEL_OTHER_SHARE if label == other else 1.0)
+            weight = learned.weight * (MODEL_OTHER_SHARE if label == lexicon.other else 1.0)
             cues.append(Cue(label, weight * p, model_evidence(learned, text, sid, p)))
     return cues
 
